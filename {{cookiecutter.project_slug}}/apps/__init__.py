@@ -1,0 +1,1 @@
+"""Bounded contexts (users, monitoring, notifications, team, billing) live here, one app each."""

@@ -1,0 +1,119 @@
+"""Readiness checks: each touches one dependency and raises when it cannot be used.
+
+run_checks() runs them side by side in threads and stops waiting after a timeout, so a dead
+dependency makes /ready answer 503 quickly instead of hanging the probe.
+"""
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from functools import cache as cache_result
+from functools import partial
+from time import perf_counter
+from uuid import uuid4
+
+from celery import current_app
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.db import connections
+
+Check = Callable[[], None]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    ok: bool
+    latency_ms: float
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        result: dict[str, object] = {
+            "status": "ok" if self.ok else "error",
+            "latency_ms": self.latency_ms,
+        }
+        if self.error:
+            result["error"] = self.error
+        return result
+
+
+class CacheRoundTripError(Exception):
+    """The cache accepted a value but did not give it back."""
+
+
+def check_database(alias: str) -> None:
+    try:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+    finally:
+        # Checks run in short-lived threads: close the thread's connection with it.
+        connections[alias].close()
+
+
+def check_cache() -> None:
+    key, value = f"readiness:{uuid4().hex}", uuid4().hex
+    cache.set(key, value, timeout=10)
+    try:
+        if cache.get(key) != value:
+            raise CacheRoundTripError
+    finally:
+        cache.delete(key)
+
+
+def check_broker() -> None:
+    with current_app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1, timeout=settings.HEALTH_CHECK_TIMEOUT)
+
+
+@cache_result
+def load_client_modules() -> None:
+    """Import, once and in one thread, the client modules that the checks would load lazily.
+
+    Two threads importing the same modules at once can fail with ImportError or
+    _DeadlockError, which would report a healthy dependency as down.
+    """
+    caches["default"].client  # type: ignore[attr-defined]  # noqa: B018 - django-redis client
+    current_app.connection_for_write().transport  # noqa: B018 - kombu transport class
+
+
+def registered_checks() -> dict[str, Check]:
+    """Every database alias, the cache and the Celery broker."""
+    load_client_modules()
+    checks: dict[str, Check] = {
+        f"database:{alias}": partial(check_database, alias) for alias in settings.DATABASES
+    }
+    checks["cache"] = check_cache
+    checks["broker"] = check_broker
+    return checks
+
+
+def _timed(name: str, check: Check) -> CheckResult:
+    started = perf_counter()
+    try:
+        check()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        # Only the exception's type: its message may hold host names or credentials.
+        return CheckResult(name, False, _elapsed_ms(started), type(exc).__name__)
+    return CheckResult(name, True, _elapsed_ms(started))
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((perf_counter() - started) * 1000, 2)
+
+
+def run_checks(checks: dict[str, Check], timeout: float) -> list[CheckResult]:
+    """Run every check at once; one still running after `timeout` seconds counts as failed."""
+    executor = ThreadPoolExecutor(max_workers=len(checks), thread_name_prefix="readiness")
+    started = perf_counter()
+    futures = {name: executor.submit(_timed, name, check) for name, check in checks.items()}
+    results = []
+    for name, future in futures.items():
+        remaining = max(0.0, timeout - (perf_counter() - started))
+        try:
+            results.append(future.result(timeout=remaining))
+        except FutureTimeout:
+            results.append(CheckResult(name, False, _elapsed_ms(started), "Timeout"))
+    # Do not wait for a hung check; its thread ends when its own socket timeout fires.
+    executor.shutdown(wait=False, cancel_futures=True)
+    return results

@@ -1,0 +1,31 @@
+"""Liveness and readiness probes (see contracts/health.yaml).
+
+/healthz says the process can answer and touches no dependency, so a database outage never gets
+healthy pods restarted. /ready says whether the pod should receive traffic.
+"""
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+
+from core.metrics import HEALTH_CHECK_STATUS
+
+from .checks import registered_checks, run_checks
+
+
+@never_cache
+def liveness(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def readiness(request: HttpRequest) -> JsonResponse:
+    results = run_checks(registered_checks(), timeout=settings.HEALTH_CHECK_TIMEOUT)
+    for result in results:
+        HEALTH_CHECK_STATUS.labels(check=result.name).set(1 if result.ok else 0)
+    ready = all(result.ok for result in results)
+    body = {
+        "status": "ok" if ready else "unavailable",
+        "checks": {result.name: result.as_dict() for result in results},
+    }
+    return JsonResponse(body, status=200 if ready else 503)

@@ -1,0 +1,103 @@
+"""Structured logging: one pipeline for structlog and the standard library.
+
+Every record, from our code, Django, gunicorn or Celery, is rendered by structlog: JSON lines in
+production, a readable console format in development. The request's context (its request_id) is
+merged into every record, and values under sensitive keys are masked before rendering.
+
+This module imports nothing from Django, so gunicorn's config can use it before Django starts.
+"""
+
+import logging
+import re
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+import structlog
+
+REDACTED = "[redacted]"
+SENSITIVE_KEY = re.compile(
+    r"authorization|cookie|passw(or)?d|secret|token|api[-_]?key|csrf|session", re.IGNORECASE
+)
+
+
+def redact_sensitive(value: Any) -> Any:
+    """Mask the values of sensitive keys, at any depth of nested mappings and lists."""
+    if isinstance(value, Mapping):
+        return {
+            key: REDACTED if SENSITIVE_KEY.search(str(key)) else redact_sensitive(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact_sensitive(item) for item in value]
+    return value
+
+
+def redact_event(
+    logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: mask sensitive values before any renderer sees them."""
+    redacted: MutableMapping[str, Any] = redact_sensitive(event_dict)
+    return redacted
+
+
+SHARED_PROCESSORS: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    redact_event,
+]
+
+
+def build_logging_config(log_format: str, level: str) -> dict[str, Any]:
+    """A dictConfig for the standard library that renders through structlog."""
+    if log_format not in {"json", "console"}:
+        raise ValueError(f"LOG_FORMAT must be 'json' or 'console', not {log_format!r}.")
+    final: list[Any]
+    if log_format == "json":
+        final = [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
+    else:
+        # Plain tracebacks: rich ones print local variables, which may hold secrets.
+        final = [structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)]
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "structlog": {
+                "()": structlog.stdlib.ProcessorFormatter,
+                "processors": [structlog.stdlib.ProcessorFormatter.remove_processors_meta, *final],
+                "foreign_pre_chain": SHARED_PROCESSORS,
+            }
+        },
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stdout",
+                "formatter": "structlog",
+            }
+        },
+        "root": {"handlers": ["stdout"], "level": level},
+        "loggers": {
+            # Django's default config also prints to stderr when DEBUG is on; keep one output.
+            "django": {"handlers": [], "level": level, "propagate": True},
+            # django.server repeats runserver's access lines, which django_structlog already writes.
+            "django.server": {"level": logging.WARNING},
+        },
+    }
+
+
+def configure_structlog() -> None:
+    """Send structlog's own loggers, and Python warnings, through the handlers configured above."""
+    logging.captureWarnings(True)
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *SHARED_PROCESSORS,
+            structlog.stdlib.PositionalArgumentsFormatter(),
+            structlog.processors.StackInfoRenderer(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )

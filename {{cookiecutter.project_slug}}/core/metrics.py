@@ -1,0 +1,40 @@
+"""Application metrics and the /metrics endpoint (see contracts/metrics.yaml).
+
+django-prometheus supplies request, database and cache metrics. Under gunicorn every worker writes
+its samples to PROMETHEUS_MULTIPROC_DIR and the export merges them, so a scrape sees the whole
+pod, whichever worker answers it.
+"""
+
+import hmac
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django_prometheus.exports import ExportToDjangoView
+from prometheus_client import Gauge
+
+from core.api.errors import error_response
+
+APP_INFO = Gauge(
+    "app_info",
+    "The running service's version, as a label; the value is always 1.",
+    ["version"],
+    multiprocess_mode="max",
+)
+HEALTH_CHECK_STATUS = Gauge(
+    "health_check_status",
+    "1 when the readiness check last passed, 0 when it failed.",
+    ["check"],
+    multiprocess_mode="mostrecent",
+)
+
+
+def export(request: HttpRequest) -> HttpResponse:
+    """Prometheus text format; asks for the bearer METRICS_TOKEN when one is configured."""
+    token = settings.METRICS_TOKEN
+    given = request.headers.get("Authorization", "").encode()
+    if token and not hmac.compare_digest(given, f"Bearer {token}".encode()):
+        response = error_response(401, "not_authenticated", "A valid bearer token is required.")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    metrics: HttpResponse = ExportToDjangoView(request)
+    return metrics

@@ -1,0 +1,26 @@
+"""Echo the request id, so a client can quote it when reporting a problem."""
+
+from collections.abc import Callable
+
+import structlog
+from django.http import HttpRequest, HttpResponse
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+class RequestIdHeaderMiddleware:
+    """Copy the request_id that django-structlog bound for this request into the response.
+
+    django-structlog keeps an incoming X-Request-ID (or generates one) and logs it with every
+    line of the request; this middleware must come after its RequestMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = structlog.contextvars.get_contextvars().get("request_id")
+        response = self.get_response(request)
+        if request_id:
+            response[REQUEST_ID_HEADER] = request_id
+        return response

@@ -1,0 +1,24 @@
+"""Development: debug pages, readable console logs, open API docs."""
+
+from core.logging import build_logging_config
+
+from .base import *  # noqa: F403
+from .base import LOG_LEVEL, REST_FRAMEWORK, SPECTACULAR_SETTINGS, env
+
+DEBUG = env.bool("DEBUG", default=True)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+}
+SPECTACULAR_SETTINGS = {
+    **SPECTACULAR_SETTINGS,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+}
+
+LOG_FORMAT = env.str("LOG_FORMAT", default="console")
+LOGGING = build_logging_config(LOG_FORMAT, LOG_LEVEL)

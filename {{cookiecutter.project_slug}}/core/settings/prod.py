@@ -1,0 +1,29 @@
+"""Production: HTTPS only, JSON logs, and a refusal to start on unsafe configuration."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from core.utils.validators import (
+    validate_allowed_hosts,
+    validate_database_url,
+    validate_metrics_token,
+    validate_secret_key,
+)
+
+from .base import *  # noqa: F403
+from .base import ALLOWED_HOSTS, DEBUG, METRICS_TOKEN, SECRET_KEY, env
+
+if DEBUG:
+    raise ImproperlyConfigured("DEBUG must be false in production: unset it or set DEBUG=false.")
+validate_secret_key(SECRET_KEY)
+validate_allowed_hosts(ALLOWED_HOSTS)
+validate_database_url(env.str("DATABASE_URL"))
+validate_metrics_token(METRICS_TOKEN)
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True

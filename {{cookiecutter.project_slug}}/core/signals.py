@@ -1,0 +1,37 @@
+"""Receivers that shape django-structlog's request_finished line into the access log line."""
+
+from time import perf_counter
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django_structlog import signals
+
+STARTED_AT = "_access_log_started_at"
+
+
+def mark_request_start(request: HttpRequest, **kwargs: Any) -> None:
+    setattr(request, STARTED_AT, perf_counter())
+
+
+def add_access_fields(
+    request: HttpRequest, response: HttpResponse, log_kwargs: dict[str, Any], **kwargs: Any
+) -> None:
+    """Method, path, status and duration: what an access log reader filters on."""
+    started_at = getattr(request, STARTED_AT, None)
+    # Replace django-structlog's "code" and "request" with separate, filterable fields.
+    log_kwargs.pop("code", None)
+    log_kwargs.pop("request", None)
+    log_kwargs.update(
+        method=request.method,
+        path=request.path,
+        status=response.status_code,
+    )
+    if started_at is not None:
+        log_kwargs["duration_ms"] = round((perf_counter() - started_at) * 1000, 2)
+
+
+def connect() -> None:
+    signals.bind_extra_request_metadata.connect(mark_request_start, dispatch_uid="access-start")
+    signals.bind_extra_request_finished_metadata.connect(
+        add_access_fields, dispatch_uid="access-fields"
+    )

@@ -1,0 +1,68 @@
+"""gunicorn settings; gunicorn reads this file from the working directory on every start.
+
+Everything a deployment tunes comes from the environment (or .env): PORT, WEB_CONCURRENCY,
+GUNICORN_THREADS, GUNICORN_TIMEOUT, GUNICORN_ACCESS_LOG, LOG_FORMAT, LOG_LEVEL and
+PROMETHEUS_MULTIPROC_DIR.
+"""
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import environ
+
+PROJECT_DIR = Path(__file__).resolve().parent
+# The same .env that Django's settings read; real environment variables win.
+environ.Env.read_env(PROJECT_DIR / ".env")
+env = environ.Env()
+
+# Prometheus multiprocess mode: each worker writes samples here and /metrics merges them.
+# prometheus_client picks its storage when first imported, so this must come before any import
+# of it, here and in the workers.
+metrics_dir = os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="prometheus-")
+)
+
+# gunicorn's console script does not put the project on sys.path before reading this file.
+sys.path.insert(0, str(PROJECT_DIR))
+from core.logging import build_logging_config  # noqa: E402
+
+wsgi_app = "{{ cookiecutter.project_slug }}.wsgi:application"
+bind = f"0.0.0.0:{env.int('PORT', default=8000)}"
+workers = env.int("WEB_CONCURRENCY", default=2)
+threads = env.int("GUNICORN_THREADS", default=1)
+timeout = env.int("GUNICORN_TIMEOUT", default=30)
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then, so a slow leak never takes a pod down.
+max_requests = 2000
+max_requests_jitter = 200
+# Trust X-Forwarded-* only from a proxy in the same pod or on the host.
+forwarded_allow_ips = env.str("FORWARDED_ALLOW_IPS", default="127.0.0.1,::1")
+
+log_level = env.str("LOG_LEVEL", default="INFO")
+logconfig_dict = build_logging_config(env.str("LOG_FORMAT", default="json"), log_level)
+# Django's request_finished line is the access log; GUNICORN_ACCESS_LOG=true adds gunicorn's.
+access_log_level = "INFO" if env.bool("GUNICORN_ACCESS_LOG", default=False) else "WARNING"
+logconfig_dict["loggers"].update(
+    {
+        "gunicorn.error": {"handlers": ["stdout"], "level": log_level, "propagate": False},
+        "gunicorn.access": {"handlers": ["stdout"], "level": access_log_level, "propagate": False},
+    }
+)
+
+
+def on_starting(server: Any) -> None:
+    """Start from an empty metrics directory: old files would count a previous run."""
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    os.makedirs(metrics_dir, exist_ok=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Stop counting a dead worker's live gauges."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

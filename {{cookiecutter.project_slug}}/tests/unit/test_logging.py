@@ -1,0 +1,66 @@
+"""The logging pipeline masks secrets and renders every record the same way."""
+
+import json
+import logging
+
+import pytest
+import structlog
+
+from core.logging import REDACTED, build_logging_config, redact_sensitive
+
+
+def test_sensitive_values_are_masked_at_any_depth() -> None:
+    event = {
+        "event": "login",
+        "headers": {"Authorization": "Bearer abc", "Cookie": "sessionid=xyz", "Accept": "json"},
+        "form": [{"password": "hunter2", "username": "ada"}],
+        "api_key": "k-123",
+    }
+
+    redacted = redact_sensitive(event)
+
+    assert redacted == {
+        "event": "login",
+        "headers": {"Authorization": REDACTED, "Cookie": REDACTED, "Accept": "json"},
+        "form": [{"password": REDACTED, "username": "ada"}],
+        "api_key": REDACTED,
+    }
+
+
+def test_unknown_log_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="LOG_FORMAT"):
+        build_logging_config("xml", "INFO")
+
+
+def test_json_format_renders_stdlib_records_with_context(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    formatter = build_logging_config("json", "INFO")["formatters"]["structlog"]
+    factory = formatter.pop("()")
+    handler = logging.StreamHandler()
+    handler.setFormatter(factory(**formatter))
+    record_logger = logging.getLogger("tests.json")
+    record_logger.addHandler(handler)
+    record_logger.propagate = False
+    structlog.contextvars.bind_contextvars(request_id="req-1")
+    try:
+        record_logger.warning("disk %s", "low")
+    finally:
+        record_logger.removeHandler(handler)
+
+    line = json.loads(capsys.readouterr().err.strip())
+    assert line["event"] == "disk low"
+    assert line["level"] == "warning"
+    assert line["request_id"] == "req-1"
+    assert "timestamp" in line
+
+
+def test_structlog_events_are_masked_before_rendering(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+
+    structlog.get_logger("tests").warning("login_failed", password="hunter2", user="ada")
+
+    event = caplog.records[-1].msg
+    assert isinstance(event, dict)
+    assert event["password"] == REDACTED
+    assert event["user"] == "ada"

@@ -1,0 +1,9 @@
+"""ASGI entry point, ready for WebSocket or async views later."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings.prod")
+
+application = get_asgi_application()
