@@ -1,0 +1,86 @@
+"""Write .env with fresh secrets, then say what to do next.
+
+Runs in the generated project once every file is written. .env.example is committed, so it
+keeps its placeholders; .env gets a new random value for each placeholder, is readable by
+its owner only (0600), and .gitignore keeps it out of git. No secret is written anywhere else.
+
+This file reads no answers (the project folder is the current directory), so nothing a user
+types can break it. Stdlib only: it runs in cookiecutter's interpreter.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import sys
+from pathlib import Path
+
+# Placeholder in .env.example -> random bytes for secrets.token_urlsafe. Each character of
+# the result is one of [A-Za-z0-9_-] (6 bits), which needs no quoting in a database URL or
+# .env file; 32 bytes give 43 characters, i.e. 256 bits. A placeholder may occur several
+# times (MYSQL_PASSWORD is also inside DATABASE_URL): every occurrence gets the same value.
+SECRET_BYTES: dict[str, int] = {
+    "change-me-secret-key": 48,  # SECRET_KEY (Django): 64 characters
+    "change-me-mysql-password": 32,  # MYSQL_PASSWORD and the password in DATABASE_URL
+    "change-me-mysql-root-password": 32,  # MYSQL_ROOT_PASSWORD
+    "change-me-metrics-token": 32,  # METRICS_TOKEN, the Bearer token for /metrics
+}
+PLACEHOLDER = re.compile(r"change-me-[a-z0-9-]+")
+
+NEXT_STEPS = """\
+Wrote .env with fresh secrets (mode 0600, ignored by git; never commit it).
+Next steps:
+  cd {project_dir}
+  make install     # .venv with the pinned requirements
+  make db-setup    # MySQL database and user from .env (needs MySQL admin rights)
+  make migrate
+  make run         # development server on http://localhost:8000
+"""
+
+
+def fill_placeholders(text: str) -> str:
+    """Replace each known placeholder with a fresh secret; leave unknown ones for the caller."""
+    values = {placeholder: secrets.token_urlsafe(n) for placeholder, n in SECRET_BYTES.items()}
+    return PLACEHOLDER.sub(lambda match: values.get(match.group(0), match.group(0)), text)
+
+
+def write_private(path: Path, text: str) -> bool:
+    """Create `path` with mode 0600; False if it already exists (it is never overwritten)."""
+    try:
+        # O_EXCL: fails if .env (or a symlink named .env) exists, so a hand-edited .env or
+        # one with the database's real passwords survives a re-run of this hook, e.g. on a
+        # later `cruft update`.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    os.chmod(path, 0o600)  # the umask may have removed bits; no other bits are ever set
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+    return True
+
+
+def main() -> int:
+    project_dir = Path.cwd()
+    example = project_dir / ".env.example"
+    if not example.is_file():
+        print(f"ERROR: {example.name} is missing, so there is no .env to write", file=sys.stderr)
+        return 1
+    text = fill_placeholders(example.read_text(encoding="utf-8"))
+    leftover = PLACEHOLDER.search(text)
+    if leftover:
+        print(
+            f"ERROR: .env.example has placeholder {leftover.group(0)!r} with no secret for it:"
+            " add it to SECRET_BYTES in hooks/post_gen_project.py",
+            file=sys.stderr,
+        )
+        return 1
+    if not write_private(project_dir / ".env", text):
+        print(".env exists already; left it unchanged.")
+        return 0
+    print(NEXT_STEPS.format(project_dir=project_dir), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""What a bake contains: no template residue, every file parses, odd answers survive.
+
+Quick tier: cookiecutter and pytest-cookies only, no virtualenv, no servers.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+# `${{ ... }}` is GitHub Actions syntax, not a Jinja leftover.
+RESIDUE = re.compile(r"(?<!\$)\{\{|\{%|cookiecutter", re.IGNORECASE)
+ENV_LINE = re.compile(r"[A-Z][A-Z0-9_]*=\S*")
+
+# Answers that must bake into a project whose files all still parse. Free text may hold
+# quotes, apostrophes, ampersands, backslashes (also a trailing one) and any letters.
+ANSWER_SETS: dict[str, dict[str, str]] = {
+    "defaults": {},
+    "quotes": {
+        "project_name": 'Zo\u00eb\'s Caf\u00e9 & Bar "Pulse"',
+        "description": "Says \"hi\" & 'bye' to C:\\new\\table\\ <b>{x}</b> $HOME %s \\",
+        "author_name": 'O\'Brien & S\u00f8n "Ltd" \\',
+        "author_email": "o.brien+pulse@example.co.uk",
+    },
+    "long": {
+        "project_name": ("Pulse Watch Service " * 10).strip(),
+        "project_slug": "long_name_service",
+        "description": "A very long sentence, " * 40,
+        "author_name": "A" * 200,
+    },
+    "unicode": {
+        "project_name": "\u00dcn\u00efc\u00f6d\u00e9 S\u00e9rvice \U0001f680",
+        "description": "\u00dcberwacht Dienste \u2014 schnell; \u65e5\u672c\u8a9e\u3082 \U0001f680",
+        "author_name": "Jos\u00e9 \u00d1\u00fa\u00f1ez",
+        "domain_name": "status.example.co.uk",
+        "version": "1.0.0rc1",
+        "python_version": "3.13",
+        "timezone": "Europe/Berlin",
+    },
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _template_importable() -> Iterator[None]:
+    """pytest-cookies renders cookiecutter.json before cookiecutter puts the template on
+    sys.path, so the template's local Jinja extensions must be importable already."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(TEMPLATE))
+        yield
+
+
+@pytest.fixture(scope="module", params=list(ANSWER_SETS))
+def baked(request: pytest.FixtureRequest, cookies_session) -> tuple[dict[str, str], Path]:
+    answers = ANSWER_SETS[request.param]
+    result = cookies_session.bake(extra_context=answers, template=str(TEMPLATE))
+    assert result.exit_code == 0, result.exception
+    return answers, result.project_path
+
+
+def text_files(project: Path) -> Iterator[tuple[Path, str]]:
+    """Every file of the bake that is UTF-8 text (binary files are skipped)."""
+    for path in sorted(project.rglob("*")):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if b"\0" in data:
+            continue
+        try:
+            yield path, data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+
+
+def test_bake_has_the_project_layout(baked: tuple[dict[str, str], Path]) -> None:
+    _, project = baked
+    slug = project.name
+    for name in ("manage.py", ".env", ".env.example", ".gitignore", f"{slug}/__init__.py"):
+        assert (project / name).is_file(), name
+
+
+def test_no_template_residue(baked: tuple[dict[str, str], Path]) -> None:
+    _, project = baked
+    names = [path.relative_to(project).as_posix() for path in project.rglob("*")]
+    assert [name for name in names if RESIDUE.search(name)] == []
+    found = [
+        f"{path.relative_to(project)}:{number}: {line.strip()}"
+        for path, text in text_files(project)
+        for number, line in enumerate(text.splitlines(), start=1)
+        if RESIDUE.search(line)
+    ]
+    assert found == [], "\n".join(found)
+
+
+PARSERS: dict[str, Callable[[str], object]] = {
+    ".py": lambda text: compile(text, "<baked file>", "exec", dont_inherit=True),
+    ".yaml": lambda text: list(yaml.safe_load_all(text)),
+    ".yml": lambda text: list(yaml.safe_load_all(text)),
+    ".toml": tomllib.loads,
+    ".json": json.loads,
+}
+
+
+def test_every_file_parses(baked: tuple[dict[str, str], Path]) -> None:
+    _, project = baked
+    checked: Counter[str] = Counter()
+    for path, text in text_files(project):
+        name = path.relative_to(project)
+        if path.name.startswith(".env"):
+            lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+            assert [line for line in lines if not ENV_LINE.fullmatch(line)] == [], name
+            checked[".env"] += 1
+        elif path.suffix in PARSERS:
+            try:
+                PARSERS[path.suffix](text)
+            except (SyntaxError, ValueError, yaml.YAMLError) as error:
+                pytest.fail(f"{name} does not parse: {error}")
+            checked[path.suffix] += 1
+    for kind in (".py", ".toml", ".yaml", ".env"):
+        assert checked[kind], f"no {kind} file in the bake, so none was checked"
+
+
+def literal_assignment(path: Path, name: str) -> Any:
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == name for target in node.targets
+        ):
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"{path} assigns no {name}")
+
+
+def test_free_text_answers_arrive_unchanged(baked: tuple[dict[str, str], Path]) -> None:
+    answers, project = baked
+    defaults = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
+    expect = {key: answers.get(key, defaults[key]) for key in defaults if not key.startswith("_")}
+    metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert metadata["description"] == expect["description"]
+    assert metadata["authors"] == [{"name": expect["author_name"], "email": expect["author_email"]}]
+    service_name = literal_assignment(project / "core" / "settings" / "base.py", "SERVICE_NAME")
+    assert service_name == expect["project_name"]
+
+
+def test_derived_slug_is_ascii_snake_case(cookies) -> None:
+    result = cookies.bake(
+        extra_context={"project_name": "My Caf\u00e9 Service"}, template=str(TEMPLATE)
+    )
+    assert result.exit_code == 0, result.exception
+    assert result.context["project_slug"] == "my_cafe_service"
+    assert result.project_path.name == "my_cafe_service"
+    assert (result.project_path / "my_cafe_service" / "__init__.py").is_file()
+    env = (result.project_path / ".env").read_text(encoding="utf-8")
+    assert "MYSQL_DATABASE=my_cafe_service\n" in env
+
+
+def test_long_name_needs_a_shorter_slug(cookies, capfd: pytest.CaptureFixture[str]) -> None:
+    result = cookies.bake(
+        extra_context={"project_name": ("Pulse Watch Service " * 10).strip()},
+        template=str(TEMPLATE),
+    )
+    assert result.exit_code != 0
+    assert "ERROR: project_slug 'pulse_watch_service_pulse" in capfd.readouterr().err
