@@ -42,6 +42,8 @@ max_requests = 2000
 max_requests_jitter = 200
 # Trust X-Forwarded-* only from a proxy in the same pod or on the host.
 forwarded_allow_ips = env.str("FORWARDED_ALLOW_IPS", default="127.0.0.1,::1")
+# The control socket lives under $HOME, which a read-only container filesystem cannot hold.
+control_socket_disable = True
 
 log_level = env.str("LOG_LEVEL", default="INFO")
 logconfig_dict = build_logging_config(env.str("LOG_FORMAT", default="json"), log_level)

@@ -1,5 +1,7 @@
 """The core app: shared infrastructure that every bounded context relies on."""
 
+import os
+
 from django.apps import AppConfig
 
 
@@ -16,4 +18,7 @@ class CoreConfig(AppConfig):
 
         configure_structlog()
         signals.connect()
+        # In Prometheus multiprocess mode every process writes there, manage.py commands too.
+        if metrics_dir := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            os.makedirs(metrics_dir, exist_ok=True)
         APP_INFO.labels(version=__version__).set(1)

@@ -63,7 +63,9 @@ def check_cache() -> None:
 
 def check_broker() -> None:
     with current_app.connection_for_write() as connection:
-        connection.ensure_connection(max_retries=1, timeout=settings.HEALTH_CHECK_TIMEOUT)
+        connection.ensure_connection(
+            max_retries=1, interval_start=0, timeout=settings.HEALTH_CHECK_TIMEOUT
+        )
 
 
 @cache_result
