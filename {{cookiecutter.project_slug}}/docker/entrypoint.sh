@@ -1,0 +1,39 @@
+#!/bin/sh
+# Starts one process of the service. The first argument picks it:
+#   web      gunicorn with gunicorn.conf.py (the default); MIGRATE_ON_START=true migrates first
+#   worker   a Celery worker
+#   beat     the Celery beat scheduler (run exactly one)
+#   migrate  apply migrations, then exit
+# Anything else runs as given, e.g. `python manage.py shell`.
+set -eu
+
+wait_for_database() {
+    python manage.py wait_for_database --timeout "${DATABASE_WAIT_TIMEOUT:-60}"
+}
+
+case "${1:-web}" in
+    web)
+        wait_for_database
+        if [ "${MIGRATE_ON_START:-false}" = "true" ]; then
+            python manage.py migrate --noinput
+        fi
+        exec gunicorn
+        ;;
+    worker)
+        wait_for_database
+        exec celery --app {{ cookiecutter.project_slug }} worker --loglevel "${LOG_LEVEL:-INFO}"
+        ;;
+    beat)
+        wait_for_database
+        # The schedule file goes to /tmp: the root filesystem may be read-only.
+        exec celery --app {{ cookiecutter.project_slug }} beat --loglevel "${LOG_LEVEL:-INFO}" \
+            --schedule /tmp/celerybeat-schedule
+        ;;
+    migrate)
+        wait_for_database
+        exec python manage.py migrate --noinput
+        ;;
+    *)
+        exec "$@"
+        ;;
+esac
