@@ -272,7 +272,7 @@ def secret_values(doc: Doc) -> dict[str, str]:
 
 def variables_read_by(project: Path) -> set[str]:
     """Environment variables the bake reads: .env.example (commented ones too), the settings,
-    gunicorn.conf.py and docker/entrypoint.sh."""
+    the entry points (manage.py, wsgi, Celery), gunicorn.conf.py and docker/entrypoint.sh."""
     names = set(
         re.findall(
             r"^#?\s*([A-Z][A-Z0-9_]*)=",
@@ -284,6 +284,7 @@ def variables_read_by(project: Path) -> set[str]:
         r"(?:env(?:\.\w+)?|environ\.get|environ\.setdefault|getenv)\(\s*\"([A-Z][A-Z0-9_]*)\""
     )
     python_files = [*sorted((project / "core" / "settings").glob("*.py"))]
+    python_files += [project / "manage.py", *sorted((project / project.name).glob("*.py"))]
     python_files.append(project / "gunicorn.conf.py")
     for path in python_files:
         names |= set(python_read.findall(path.read_text("utf-8")))

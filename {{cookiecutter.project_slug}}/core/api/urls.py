@@ -3,12 +3,13 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from .views import ServiceInfoView
+from .views import HeartbeatView, ServiceInfoView
 
 app_name = "api"
 
 urlpatterns = [
     path("info/", ServiceInfoView.as_view(), name="info"),
+    path("heartbeat/", HeartbeatView.as_view(), name="heartbeat"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -5,7 +5,10 @@ from typing import Any
 
 import pytest
 import structlog
+from celery.result import AsyncResult
+from django.contrib.auth.models import User
 from django.core.cache import cache
+from rest_framework.test import APIClient
 
 from core.tasks import HEARTBEAT_KEY, heartbeat
 
@@ -33,3 +36,32 @@ def test_task_logs_carry_the_request_id(
     ]
     assert events
     assert events[-1]["request_id"] == "req-from-web"
+
+
+@pytest.mark.django_db
+def test_staff_can_enqueue_a_heartbeat_that_carries_the_request_id(
+    celery_worker: Any, api_client: APIClient, staff_user: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    api_client.force_authenticate(staff_user)
+
+    response = api_client.post("/api/v1/heartbeat/", HTTP_X_REQUEST_ID="req-heartbeat")
+
+    assert response.status_code == 202
+    task_id = response.json()["task_id"]
+    AsyncResult(task_id).get(timeout=20)
+    recorded = [
+        record.msg
+        for record in caplog.records
+        if isinstance(record.msg, dict) and record.msg.get("event") == "heartbeat_recorded"
+    ]
+    assert recorded[-1]["request_id"] == "req-heartbeat"
+    assert recorded[-1]["task_id"] == task_id
+
+
+@pytest.mark.django_db
+def test_anonymous_users_cannot_enqueue(api_client: APIClient) -> None:
+    response = api_client.post("/api/v1/heartbeat/")
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "not_authenticated"
