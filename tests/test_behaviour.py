@@ -1,20 +1,26 @@
 """A fresh bake behaves in production as it promises, against real MariaDB and Redis.
 
 * its own test suite passes with the coverage gate;
-* gunicorn, started exactly as the bake documents it (`gunicorn`, reading gunicorn.conf.py) with
-  two workers under production settings, answers the probes and guards /metrics, counts every
-  request whichever worker served it, and logs nothing but JSON;
-* a Celery worker started as `celery -A <slug> worker` runs a task that was enqueued elsewhere.
+* the smoke test that needs no container engine: the web process and a Celery worker, both
+  started exactly as the image starts them (`sh docker/entrypoint.sh web|worker`: wait for the
+  database, then gunicorn with gunicorn.conf.py and two workers, or `celery --app <slug> worker`)
+  under production settings. The web process answers the probes and guards /metrics, counts every
+  request whichever gunicorn worker served it, and logs nothing but JSON with a request_id on
+  every request's lines; a task that a request enqueues logs that request's request_id on the
+  worker, and a task enqueued from another process runs too.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import secrets
 import textwrap
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
@@ -36,24 +42,67 @@ def test_baked_test_suite_passes_with_coverage_gate(default_bake: Bake) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# gunicorn with two workers
+# The web process and a Celery worker, started by docker/entrypoint.sh
 # --------------------------------------------------------------------------------------------
+
+ENTRYPOINT = "docker/entrypoint.sh"
+# How long the entrypoint may wait for the database; the waits below allow for it.
+DATABASE_WAIT_TIMEOUT = 30
+
+
+def carry_cookies(response: requests.Response, jar: dict[str, str]) -> None:
+    """Keep the cookies a response sets in `jar`, Secure ones included.
+
+    Production settings mark the session and CSRF cookies Secure, and requests' own cookie jar
+    rightly never sends those over plain HTTP, so the smoke test carries them itself.
+    """
+    for header in response.raw.headers.getlist("Set-Cookie"):
+        parsed: SimpleCookie = SimpleCookie()
+        parsed.load(header)
+        for name, morsel in parsed.items():
+            if morsel.value and morsel["max-age"] != "0":
+                jar[name] = morsel.value
+            else:
+                jar.pop(name, None)
 
 
 @dataclass
-class WebServer:
-    """A running gunicorn of the default bake."""
+class Service:
+    """The default bake's web process (gunicorn, 2 workers) and Celery worker, both running."""
 
     bake: Bake
-    process: ManagedProcess
+    env: dict[str, str | None]
+    web: ManagedProcess
+    worker: ManagedProcess
     base_url: str
     metrics_dir: Path
-    metrics_token: str
+
+    @property
+    def metrics_token(self) -> str:
+        return self.env["METRICS_TOKEN"] or ""
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        cookies: dict[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """One request; redirects are returned, not followed. `cookies` is sent and updated."""
+        sent = dict(headers or {})
+        if cookies:
+            sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
+        kwargs.setdefault("timeout", 10)
+        response = requests.request(
+            method, self.base_url + path, headers=sent, allow_redirects=False, **kwargs
+        )
+        if cookies is not None:
+            carry_cookies(response, cookies)
+        return response
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
-        """GET on the server; redirects are returned, not followed."""
-        kwargs.setdefault("timeout", 10)
-        return requests.get(self.base_url + path, allow_redirects=False, **kwargs)
+        return self.request("GET", path, **kwargs)
 
     def scrape(self) -> str:
         """/metrics as Prometheus would scrape it, with the bearer token."""
@@ -62,45 +111,56 @@ class WebServer:
         return response.text
 
 
-@pytest.fixture(scope="module")
-def web(default_bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
-    """gunicorn as production runs it: migrated database, collected static files, 2 workers.
+def entrypoint(process: str) -> list[str]:
+    """The image's ENTRYPOINT with its first argument: what a container runs."""
+    return ["sh", ENTRYPOINT, process]
 
-    Plain HTTP on loopback, so SECURE_SSL_REDIRECT is off; everything else is prod settings.
+
+@pytest.fixture(scope="class")
+def service(default_bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """Web process and worker as production runs them, on a migrated database.
+
+    Production settings, plain HTTP on loopback (so SECURE_SSL_REDIRECT is off), JSON logs. The
+    bake's venv is first on PATH, as the image's Python is. Static files are collected first,
+    as the image build does. The worker gets no PROMETHEUS_MULTIPROC_DIR: in compose and
+    Kubernetes it runs in a container of its own, without one.
     """
-    run_dir = tmp_path_factory.mktemp("gunicorn")
+    run_dir = tmp_path_factory.mktemp("smoke")
     port = free_port()
-    # The deployment creates it (gunicorn.conf.py empties it at start); every process that
-    # imports the project, `manage.py migrate` included, writes its samples there.
-    metrics_dir = run_dir / "prometheus"
-    metrics_dir.mkdir()
     env = default_bake.prod_env(
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="false",
         PORT=str(port),
         WEB_CONCURRENCY="2",
         LOG_FORMAT="json",
-        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+        DATABASE_WAIT_TIMEOUT=str(DATABASE_WAIT_TIMEOUT),
     )
-    default_bake.manage("migrate", "--noinput", env=env)
-    default_bake.manage("collectstatic", "--noinput", env=env)
-    with background(default_bake, "gunicorn", ["gunicorn"], run_dir, env=env) as process:
-        server = WebServer(
-            default_bake,
-            process,
-            f"http://127.0.0.1:{port}",
-            metrics_dir,
-            env["METRICS_TOKEN"] or "",
-        )
-        process.wait_until(
-            lambda: server.get("/healthz", timeout=2).status_code == 200,
-            timeout=60,
+    # The deployment creates it (gunicorn.conf.py empties it at start); every process that
+    # imports the project, `manage.py migrate` included, writes its samples there.
+    metrics_dir = run_dir / "prometheus"
+    metrics_dir.mkdir()
+    web_env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    default_bake.run(*entrypoint("migrate"), env=web_env)
+    default_bake.manage("collectstatic", "--noinput", env=web_env)
+    with (
+        background(default_bake, "web", entrypoint("web"), run_dir, env=web_env) as web,
+        background(default_bake, "worker", entrypoint("worker"), run_dir, env=env) as worker,
+    ):
+        running = Service(default_bake, env, web, worker, f"http://127.0.0.1:{port}", metrics_dir)
+        web.wait_until(
+            lambda: running.get("/healthz", timeout=2).status_code == 200,
+            timeout=DATABASE_WAIT_TIMEOUT + 60,
             what="answering /healthz",
         )
-        process.wait_until(
-            lambda: len(booted_workers(process.log())) >= 2, timeout=30, what="running 2 workers"
+        web.wait_until(
+            lambda: len(booted_workers(web.log())) >= 2, timeout=30, what="running 2 workers"
         )
-        yield server
+        worker.wait_until(
+            lambda: celery_ready(worker.log()),
+            timeout=DATABASE_WAIT_TIMEOUT + 60,
+            what="ready",
+        )
+        yield running
 
 
 def json_log_records(log: str) -> tuple[list[dict[str, Any]], list[str]]:
@@ -123,6 +183,12 @@ def json_log_records(log: str) -> tuple[list[dict[str, Any]], list[str]]:
 def booted_workers(log: str) -> set[str]:
     """Worker pids from gunicorn's "Booting worker with pid: N" lines."""
     return set(re.findall(r"Booting worker with pid:? (\d+)", log))
+
+
+def celery_ready(log: str) -> bool:
+    """Whether the worker logged Celery's "celery@<host> ready." line (as JSON)."""
+    records, _ = json_log_records(log)
+    return any(re.fullmatch(r"\S+@\S+ ready\.", str(r.get("event"))) for r in records)
 
 
 def metric_value(text: str, name: str, **labels: str) -> float:
@@ -156,113 +222,13 @@ PER_PROCESS_COUNTS = textwrap.dedent(
 )
 
 
-def per_process_counts(web: WebServer, sample: str) -> dict[str, float]:
-    """One counter's value in each gunicorn worker, read from the multiprocess directory."""
-    result = web.bake.run("python", "-c", PER_PROCESS_COUNTS, str(web.metrics_dir), sample)
+def per_process_counts(service: Service, sample: str) -> dict[str, float]:
+    """One counter's value in each process, read from the multiprocess directory."""
+    result = service.bake.run(
+        "python", "-c", PER_PROCESS_COUNTS, str(service.metrics_dir), sample
+    )
     return json.loads(result.stdout)
 
-
-class TestGunicornWithTwoWorkers:
-    """Probes, metrics and logs of one gunicorn shared by the whole class.
-
-    `make test` runs pytest-xdist with --dist loadscope, which keeps a class on one worker, so the
-    server starts once per run.
-    """
-
-    def test_healthz_is_ok(self, web: WebServer) -> None:
-        response = web.get("/healthz")
-        assert response.status_code == 200, response.text
-        assert response.json() == {"status": "ok"}
-
-    def test_ready_checks_database_cache_and_broker(self, web: WebServer) -> None:
-        response = web.get("/ready")
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert body["status"] == "ok", body
-        names = set(body["checks"])
-        assert any(name.startswith("database") for name in names), names
-        assert {"cache", "broker"} <= names, names
-        for name, check in body["checks"].items():
-            assert check["status"] == "ok", (name, check)
-            assert check["latency_ms"] >= 0, (name, check)
-
-    def test_probes_answer_any_host_header(self, web: WebServer) -> None:
-        """Kubelets probe by pod IP: probes skip the ALLOWED_HOSTS check, other paths keep it."""
-        bad_host = {"Host": "10.1.2.3:8000"}
-        for path in ("/healthz", "/ready"):
-            response = web.get(path, headers=bad_host)
-            assert response.status_code == 200, (path, response.status_code, response.text)
-        routed = web.get("/api/v1/info/", headers=bad_host)
-        assert routed.status_code == 400, "the host check should still guard every other path"
-
-    def test_metrics_needs_the_bearer_token(self, web: WebServer) -> None:
-        assert web.get("/metrics").status_code in {401, 403}
-        wrong = web.get("/metrics", headers={"Authorization": "Bearer not-the-token"})
-        assert wrong.status_code in {401, 403}
-        assert web.metrics_token not in wrong.text
-        right = web.get("/metrics", headers={"Authorization": f"Bearer {web.metrics_token}"})
-        assert right.status_code == 200, right.text
-        assert "app_info{" in right.text
-
-    def test_requests_to_both_workers_are_counted_once_each(self, web: WebServer) -> None:
-        """Concurrent requests land on both workers; the merged /metrics counts each exactly once.
-
-        /healthz is answered ahead of routing, so only django-prometheus' before-middlewares counter
-        sees it; a routed view (/api/v1/info/) is also counted by view. Each scrape of /metrics is a
-        request too, which is why the before-middlewares delta is one more than the requests sent.
-        """
-        all_requests = "django_http_requests_before_middlewares_total"
-        by_view = "django_http_requests_total_by_view_transport_method_total"
-        before_text = web.scrape()
-        before_total = metric_value(before_text, all_requests)
-        before_view = metric_value(before_text, by_view, view="api:info", method="GET")
-        before_pids = per_process_counts(web, all_requests)
-
-        batch, healthz_sent, info_sent = 20, 0, 0
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            for _ in range(10):  # until both workers served some; concurrency makes that quick
-                codes = list(pool.map(lambda _: web.get("/healthz").status_code, range(batch)))
-                codes += list(
-                    pool.map(lambda _: web.get("/api/v1/info/").status_code, range(batch))
-                )
-                assert set(codes) == {200}, codes
-                healthz_sent += batch
-                info_sent += batch
-                now = per_process_counts(web, all_requests)
-                served = [pid for pid, count in now.items() if count > before_pids.get(pid, 0)]
-                if len(served) >= 2:
-                    break
-        assert len(served) >= 2, f"one worker served everything: {now} (before: {before_pids})"
-
-        after_text = web.scrape()
-        total_delta = metric_value(after_text, all_requests) - before_total
-        view_delta = metric_value(after_text, by_view, view="api:info", method="GET") - before_view
-        assert total_delta == healthz_sent + info_sent + 1, (total_delta, healthz_sent, info_sent)
-        assert view_delta == info_sent, (view_delta, info_sent)
-
-    def test_every_log_line_is_json_and_access_lines_carry_request_id(self, web: WebServer) -> None:
-        request_id = "pulsewatch-template-test-0001"
-        response = web.get("/api/v1/info/", headers={"X-Request-ID": request_id})
-        assert response.status_code == 200, response.text
-        web.process.wait_until(lambda: request_id in web.process.log(), timeout=10, what="logging")
-
-        records, not_json = json_log_records(web.process.log())
-        assert not not_json, "gunicorn printed lines that are not JSON objects:\n" + "\n".join(
-            not_json[:20]
-        )
-        access = [record for record in records if record.get("event") == "request_finished"]
-        assert access, "no request_finished (access) lines were logged"
-        missing = [record for record in access if not record.get("request_id")]
-        assert not missing, f"access lines without request_id: {missing[:5]}"
-        assert any(record.get("request_id") == request_id for record in access), (
-            "the client's X-Request-ID was not used as the request_id"
-        )
-        assert response.headers.get("X-Request-ID") == request_id
-
-
-# --------------------------------------------------------------------------------------------
-# Celery
-# --------------------------------------------------------------------------------------------
 
 ENQUEUE_HEARTBEAT = textwrap.dedent(
     """
@@ -273,26 +239,208 @@ ENQUEUE_HEARTBEAT = textwrap.dedent(
 )
 
 
-def test_celery_worker_runs_an_enqueued_task(
-    default_bake: Bake, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    """A worker started as `celery -A <slug> worker` runs a task enqueued from another process."""
-    run_dir = tmp_path_factory.mktemp("celery")
-    env = default_bake.prod_env(LOG_FORMAT="json")
-    command = ["celery", "-A", default_bake.slug, "worker", "-l", "info"]
-    with background(default_bake, "celery-worker", command, run_dir, env=env) as worker:
-        worker.wait_until(lambda: " ready." in worker.log(), timeout=60, what="ready")
-        result = default_bake.manage("shell", "-c", ENQUEUE_HEARTBEAT, env=env)
+def records_with(log: str, **fields: Any) -> list[dict[str, Any]]:
+    """The log's JSON records that have every one of `fields`."""
+    records, _ = json_log_records(log)
+    return [r for r in records if all(r.get(key) == value for key, value in fields.items())]
+
+
+class TestSmokeWithoutContainerEngine:
+    """Probes, metrics, logs and tasks of one web process and one worker shared by the class.
+
+    `make test` runs pytest-xdist with --dist loadscope, which keeps a class on one xdist worker,
+    so the processes start once per run.
+    """
+
+    def test_healthz_is_ok(self, service: Service) -> None:
+        response = service.get("/healthz")
+        assert response.status_code == 200, response.text
+        assert response.json() == {"status": "ok"}
+
+    def test_ready_checks_database_cache_and_broker(self, service: Service) -> None:
+        response = service.get("/ready")
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["status"] == "ok", body
+        names = set(body["checks"])
+        assert any(name.startswith("database") for name in names), names
+        assert {"cache", "broker"} <= names, names
+        for name, check in body["checks"].items():
+            assert check["status"] == "ok", (name, check)
+            assert check["latency_ms"] >= 0, (name, check)
+
+    def test_probes_answer_any_host_header(self, service: Service) -> None:
+        """Kubelets probe by pod IP: probes skip the ALLOWED_HOSTS check, other paths keep it."""
+        bad_host = {"Host": "10.1.2.3:8000"}
+        for path in ("/healthz", "/ready"):
+            response = service.get(path, headers=bad_host)
+            assert response.status_code == 200, (path, response.status_code, response.text)
+        routed = service.get("/api/v1/info/", headers=bad_host)
+        assert routed.status_code == 400, "the host check should still guard every other path"
+
+    def test_metrics_needs_the_bearer_token(self, service: Service) -> None:
+        assert service.get("/metrics").status_code in {401, 403}
+        wrong = service.get("/metrics", headers={"Authorization": "Bearer not-the-token"})
+        assert wrong.status_code in {401, 403}
+        assert service.metrics_token not in wrong.text
+        right = service.get(
+            "/metrics", headers={"Authorization": f"Bearer {service.metrics_token}"}
+        )
+        assert right.status_code == 200, right.text
+        assert "app_info{" in right.text
+
+    def test_requests_to_both_workers_are_counted_once_each(self, service: Service) -> None:
+        """Concurrent requests land on both workers; the merged /metrics counts each exactly once.
+
+        /healthz is answered ahead of routing, so only django-prometheus' before-middlewares counter
+        sees it; a routed view (/api/v1/info/) is also counted by view. Each scrape of /metrics is a
+        request too, which is why the before-middlewares delta is one more than the requests sent.
+        """
+        all_requests = "django_http_requests_before_middlewares_total"
+        by_view = "django_http_requests_total_by_view_transport_method_total"
+        before_text = service.scrape()
+        before_total = metric_value(before_text, all_requests)
+        before_view = metric_value(before_text, by_view, view="api:info", method="GET")
+        before_pids = per_process_counts(service, all_requests)
+
+        batch, healthz_sent, info_sent = 20, 0, 0
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            for _ in range(10):  # until both workers served some; concurrency makes that quick
+                codes = list(pool.map(lambda _: service.get("/healthz").status_code, range(batch)))
+                codes += list(
+                    pool.map(lambda _: service.get("/api/v1/info/").status_code, range(batch))
+                )
+                assert set(codes) == {200}, codes
+                healthz_sent += batch
+                info_sent += batch
+                now = per_process_counts(service, all_requests)
+                served = [pid for pid, count in now.items() if count > before_pids.get(pid, 0)]
+                if len(served) >= 2:
+                    break
+        assert len(served) >= 2, f"one worker served everything: {now} (before: {before_pids})"
+
+        after_text = service.scrape()
+        total_delta = metric_value(after_text, all_requests) - before_total
+        view_delta = metric_value(after_text, by_view, view="api:info", method="GET") - before_view
+        assert total_delta == healthz_sent + info_sent + 1, (total_delta, healthz_sent, info_sent)
+        assert view_delta == info_sent, (view_delta, info_sent)
+
+    def test_every_log_line_is_json_and_access_lines_carry_request_id(
+        self, service: Service
+    ) -> None:
+        request_id = "pulsewatch-template-test-0001"
+        response = service.get("/api/v1/info/", headers={"X-Request-ID": request_id})
+        assert response.status_code == 200, response.text
+        assert response.headers.get("X-Request-ID") == request_id
+        service.web.wait_until(
+            lambda: bool(records_with(service.web.log(), request_id=request_id)),
+            timeout=10,
+            what=f"logging request_id {request_id}",
+        )
+
+        for process in (service.web, service.worker):
+            _, not_json = json_log_records(process.log())
+            assert not not_json, (
+                f"{process.name} printed lines that are not JSON objects:\n"
+                + "\n".join(not_json[:20])
+            )
+        access = records_with(service.web.log(), event="request_finished")
+        assert access, "no request_finished (access) lines were logged"
+        missing = [record for record in access if not record.get("request_id")]
+        assert not missing, f"access lines without request_id: {missing[:5]}"
+        assert any(record.get("request_id") == request_id for record in access), (
+            "the client's X-Request-ID was not used as the request_id"
+        )
+
+    def test_worker_runs_a_task_enqueued_by_another_process(self, service: Service) -> None:
+        """A task enqueued from a `manage.py shell` runs on the worker, which logs it as JSON."""
+        result = service.bake.manage("shell", "-c", ENQUEUE_HEARTBEAT, env=service.env)
         found = re.search(r"task (\S+) returned", result.stdout)
         assert found, result.stdout
         task_id = found.group(1)
 
         def task_events() -> set[str]:
-            records, _ = json_log_records(worker.log())
-            return {str(r.get("event")) for r in records if r.get("task_id") == task_id}
+            return {str(r.get("event")) for r in records_with(service.worker.log(), task_id=task_id)}
 
-        worker.wait_until(
+        service.worker.wait_until(
             lambda: {"heartbeat_recorded", "task_succeeded"} <= task_events(),
             timeout=30,
             what="logging the task's JSON lines",
         )
+
+    def test_task_enqueued_by_a_request_logs_its_request_id_on_the_worker(
+        self, service: Service
+    ) -> None:
+        """Staff POST /api/v1/heartbeat/ with an X-Request-ID; the worker's task logs that id.
+
+        The staff user logs in through the admin's login form, as a person would, and the API
+        call is a session-authenticated POST with the CSRF token, as from the browsable admin.
+        """
+        password = secrets.token_urlsafe(24)
+        service.bake.manage(
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            "smoke",
+            "--email",
+            "smoke@example.com",
+            env={**service.env, "DJANGO_SUPERUSER_PASSWORD": password},
+        )
+        admin = "/" + service.bake.dotenv.get("ADMIN_URL", "admin/").strip("/") + "/"
+        cookies: dict[str, str] = {}
+        form = service.get(f"{admin}login/", cookies=cookies)
+        assert form.status_code == 200, form.text
+        assert "csrftoken" in cookies, form.headers
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+        assert token, form.text
+        login = service.request(
+            "POST",
+            f"{admin}login/",
+            cookies=cookies,
+            data={
+                "username": "smoke",
+                "password": password,
+                "csrfmiddlewaretoken": token.group(1),
+                "next": admin,
+            },
+        )
+        assert login.status_code == 302, (login.status_code, login.text[:2000])
+        assert login.headers["Location"] == admin, login.headers
+        assert {"sessionid", "csrftoken"} <= set(cookies), cookies.keys()
+
+        request_id = f"smoke-{uuid.uuid4()}"
+        response = service.request(
+            "POST",
+            "/api/v1/heartbeat/",
+            cookies=cookies,
+            headers={"X-CSRFToken": cookies["csrftoken"], "X-Request-ID": request_id},
+        )
+        assert response.status_code == 202, (response.status_code, response.text)
+        task_id = response.json()["task_id"]
+        assert response.headers.get("X-Request-ID") == request_id
+
+        def access_lines() -> list[dict[str, Any]]:
+            return records_with(
+                service.web.log(),
+                event="request_finished",
+                request_id=request_id,
+                method="POST",
+                path="/api/v1/heartbeat/",
+            )
+
+        service.web.wait_until(
+            lambda: bool(access_lines()), timeout=10, what=f"logging the POST as {request_id}"
+        )
+        assert [line.get("status") for line in access_lines()] == [202], access_lines()
+
+        def heartbeat_lines() -> list[dict[str, Any]]:
+            return records_with(
+                service.worker.log(), event="heartbeat_recorded", request_id=request_id
+            )
+
+        service.worker.wait_until(
+            lambda: bool(heartbeat_lines()),
+            timeout=30,
+            what=f"logging heartbeat_recorded with request_id {request_id}",
+        )
+        assert [line.get("task_id") for line in heartbeat_lines()] == [task_id], heartbeat_lines()
