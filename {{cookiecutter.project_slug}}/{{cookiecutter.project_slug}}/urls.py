@@ -8,8 +8,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.contexts import CONTEXTS
+
 urlpatterns = [
     path("api/v1/", include("core.api.urls")),
+    *(path(f"api/v1/{context}/", include(f"apps.{context}.api.urls")) for context in CONTEXTS),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

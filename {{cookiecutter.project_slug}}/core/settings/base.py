@@ -8,6 +8,7 @@ from typing import Any
 
 import environ
 
+from apps.contexts import CONTEXTS
 from core.logging import build_logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "django_prometheus",
     "django_structlog",
     "core",
+    *(f"apps.{context}" for context in CONTEXTS),
 ]
 
 # django-prometheus' pair wraps everything else so its timings cover the whole stack.
