@@ -25,6 +25,7 @@ SECRET_BYTES: dict[str, int] = {
     "change-me-mysql-password": 32,  # MYSQL_PASSWORD and the password in DATABASE_URL
     "change-me-mysql-root-password": 32,  # MYSQL_ROOT_PASSWORD
     "change-me-metrics-token": 32,  # METRICS_TOKEN, the Bearer token for /metrics
+    "change-me-jwt-signing-key": 48,  # JWT_SIGNING_KEY, signs the API's tokens
 }
 PLACEHOLDER = re.compile(r"change-me-[a-z0-9-]+")
 

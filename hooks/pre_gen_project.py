@@ -46,6 +46,8 @@ PROJECT_IMPORTS = frozenset(
         "asgiref",
         "sqlparse",
         "rest_framework",
+        "rest_framework_simplejwt",
+        "jwt",
         "drf_spectacular",
         "drf_spectacular_sidecar",
         "uritemplate",

@@ -582,10 +582,11 @@ def test_deploy_check_gets_fresh_secrets_and_production_hosts(
     assert env.get("DEBUG") == "false"
     assert "SECRET_KEY" not in env, "a fixed SECRET_KEY in the workflow would be a shared secret"
     scripts = "\n".join(step["run"] for step in job["steps"] if "run" in step)
-    for variable in ("SECRET_KEY", "METRICS_TOKEN"):
+    generated = ("SECRET_KEY", "METRICS_TOKEN", "JWT_SIGNING_KEY")
+    for variable in generated:
         assert re.search(rf'echo "{variable}=\$\w+" >> "\$GITHUB_ENV"', scripts), variable
-    assert scripts.count("secrets.token_urlsafe(") == 2
-    assert scripts.count("::add-mask::") == 2
+    assert scripts.count("secrets.token_urlsafe(") == len(generated)
+    assert scripts.count("::add-mask::") == len(generated)
 
 
 def test_test_job_has_mysql_and_redis_with_health_checks(workflow: dict[str, Any]) -> None:

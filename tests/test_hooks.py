@@ -28,12 +28,19 @@ TEMPLATE = Path(__file__).resolve().parents[1]
 HOOKS = TEMPLATE / "hooks"
 COOKIECUTTER_JSON = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
 # The secrets the design contract promises in .env, by variable.
-SECRET_VARIABLES = ("SECRET_KEY", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD", "METRICS_TOKEN")
+SECRET_VARIABLES = (
+    "SECRET_KEY",
+    "MYSQL_PASSWORD",
+    "MYSQL_ROOT_PASSWORD",
+    "METRICS_TOKEN",
+    "JWT_SIGNING_KEY",
+)
 PLACEHOLDERS = {
     "change-me-secret-key",
     "change-me-mysql-password",
     "change-me-mysql-root-password",
     "change-me-metrics-token",
+    "change-me-jwt-signing-key",
 }
 URLSAFE = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -492,6 +499,7 @@ def test_env_is_the_example_with_fresh_secrets(baked: Path) -> None:
             "change-me-mysql-password",
             "change-me-mysql-root-password",
             "change-me-metrics-token",
+            "change-me-jwt-signing-key",
         ],
         strict=True,
     ):

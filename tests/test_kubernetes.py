@@ -42,7 +42,14 @@ VALIDATED_VERSIONS = list(dict.fromkeys([SCHEMA_VERSIONS[0], SCHEMA_VERSIONS[-1]
 APP_UID = 10001
 WEB_PORT = 8000
 # The Secret's keys, and the settings production refuses to start without.
-SECRET_KEYS = {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "METRICS_TOKEN"}
+SECRET_KEYS = {
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "METRICS_TOKEN",
+    "JWT_SIGNING_KEY",
+}
 REQUIRED_SETTINGS = {
     "DJANGO_SETTINGS_MODULE",
     "SECRET_KEY",
@@ -50,6 +57,7 @@ REQUIRED_SETTINGS = {
     "DATABASE_URL",
     "REDIS_URL",
     "METRICS_TOKEN",
+    "JWT_SIGNING_KEY",
 }
 # Read by the celery command itself (Click's CELERY_<COMMAND>_<OPTION>), not by the settings.
 CELERY_CLI_VARIABLES = {"CELERY_WORKER_CONCURRENCY"}

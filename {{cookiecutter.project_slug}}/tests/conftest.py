@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import structlog
 from celery.contrib.testing.worker import start_worker
-from django.contrib.auth.models import User
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from apps.users.models import User
 from {{ cookiecutter.project_slug }}.celery import app as celery_app
 
 from .factories import UserFactory

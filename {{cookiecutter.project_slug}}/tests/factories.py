@@ -3,7 +3,10 @@
 from typing import Any
 
 import factory
-from django.contrib.auth.models import User
+
+from apps.users.models import User
+
+PASSWORD = "correct horse battery staple"
 
 
 class UserFactory(factory.django.DjangoModelFactory[User]):
@@ -11,9 +14,10 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
         model = User
         skip_postgeneration_save = True
 
-    username = factory.Sequence(lambda n: f"user{n}")
-    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
-    password = factory.django.Password("correct horse battery staple")
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    first_name = "Ada"
+    last_name = "Lovelace"
+    password = factory.django.Password(PASSWORD)
 
     @classmethod
     def _after_postgeneration(cls, instance: Any, create: bool, results: Any = None) -> None:

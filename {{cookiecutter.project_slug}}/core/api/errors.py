@@ -7,6 +7,7 @@ clients never have to parse an HTML error page.
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -22,7 +23,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    code = getattr(exc, "default_code", "error")
+    # A specific code ("no_active_account") when the exception carries one, else its default.
+    codes = exc.get_codes() if isinstance(exc, APIException) else None
+    code = codes if isinstance(codes, str) else getattr(exc, "default_code", "error")
     response.data = {
         "error": {"status": response.status_code, "code": code, "detail": response.data}
     }

@@ -1,6 +1,6 @@
 """Routes under /api/v1/: the service's own views and its OpenAPI schema and docs."""
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from .views import HeartbeatView, ServiceInfoView
@@ -10,6 +10,8 @@ app_name = "api"
 urlpatterns = [
     path("info/", ServiceInfoView.as_view(), name="info"),
     path("heartbeat/", HeartbeatView.as_view(), name="heartbeat"),
+    path("auth/", include("apps.users.api.auth_urls")),
+    path("users/", include("apps.users.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

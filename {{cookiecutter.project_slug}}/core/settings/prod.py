@@ -5,12 +5,13 @@ from django.core.exceptions import ImproperlyConfigured
 from core.utils.validators import (
     validate_allowed_hosts,
     validate_database_url,
+    validate_jwt_signing_key,
     validate_metrics_token,
     validate_secret_key,
 )
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, DEBUG, METRICS_TOKEN, SECRET_KEY, env
+from .base import ALLOWED_HOSTS, DEBUG, JWT_SIGNING_KEY, METRICS_TOKEN, SECRET_KEY, env
 
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be false in production: unset it or set DEBUG=false.")
@@ -18,6 +19,7 @@ validate_secret_key(SECRET_KEY)
 validate_allowed_hosts(ALLOWED_HOSTS)
 validate_database_url(env.str("DATABASE_URL"))
 validate_metrics_token(METRICS_TOKEN)
+validate_jwt_signing_key(JWT_SIGNING_KEY, SECRET_KEY)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -3,9 +3,11 @@
 from django.core.management.utils import get_random_secret_key
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, STORAGES
+from .base import JWT_SIGNING_KEY, SECRET_KEY, SIMPLE_JWT, STORAGES
 
 SECRET_KEY = SECRET_KEY or get_random_secret_key()
+JWT_SIGNING_KEY = JWT_SIGNING_KEY or get_random_secret_key()
+SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": JWT_SIGNING_KEY}
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -34,6 +34,18 @@ def validate_metrics_token(value: str) -> None:
         )
 
 
+def validate_jwt_signing_key(value: str, secret_key: str) -> None:
+    """Refuse a missing, short or reused key: tokens signed with it open the whole API."""
+    if not value or value.startswith("change-me"):
+        raise ImproperlyConfigured("JWT_SIGNING_KEY is not set.")
+    if len(value) < MIN_SECRET_KEY_LENGTH:
+        raise ImproperlyConfigured(
+            f"JWT_SIGNING_KEY is too short: use at least {MIN_SECRET_KEY_LENGTH} random characters."
+        )
+    if value == secret_key:
+        raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from SECRET_KEY.")
+
+
 def validate_allowed_hosts(hosts: list[str]) -> None:
     """Refuse an empty list or a wildcard, which would accept any Host header."""
     if not hosts:

@@ -2,11 +2,13 @@
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.test import APIClient
 
+from apps.users.models import User
 from {{ cookiecutter.project_slug }} import __version__
+
+from ..factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +52,13 @@ def test_security_headers_are_set(client: Client) -> None:
 def test_schema_and_docs_are_closed_to_anonymous_users(api_client: APIClient, path: str) -> None:
     response = api_client.get(path)
 
-    assert response.status_code == 403
+    assert response.status_code == 401
+
+
+def test_schema_and_docs_are_closed_to_non_staff(api_client: APIClient) -> None:
+    api_client.force_authenticate(UserFactory.create())
+
+    assert api_client.get("/api/v1/schema/").status_code == 403
 
 
 @pytest.mark.parametrize("path", ["/api/v1/schema/", "/api/v1/docs/"])

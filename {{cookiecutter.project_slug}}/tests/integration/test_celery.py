@@ -6,10 +6,10 @@ from typing import Any
 import pytest
 import structlog
 from celery.result import AsyncResult
-from django.contrib.auth.models import User
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from apps.users.models import User
 from core.tasks import HEARTBEAT_KEY, heartbeat
 
 pytestmark = pytest.mark.celery
@@ -63,5 +63,5 @@ def test_staff_can_enqueue_a_heartbeat_that_carries_the_request_id(
 def test_anonymous_users_cannot_enqueue(api_client: APIClient) -> None:
     response = api_client.post("/api/v1/heartbeat/")
 
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"

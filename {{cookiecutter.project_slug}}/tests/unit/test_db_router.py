@@ -1,8 +1,8 @@
 """Reads go to the replica only when one is configured; writes and migrations never do."""
 
-from django.contrib.auth.models import User
 from django.test import override_settings
 
+from apps.users.models import User
 from core.db_router import PrimaryReplicaRouter
 
 PRIMARY_ONLY: dict[str, dict[str, object]] = {"default": {}}
