@@ -7,6 +7,7 @@ from django.core.management.utils import get_random_secret_key
 from core.utils.validators import (
     validate_allowed_hosts,
     validate_database_url,
+    validate_jwt_signing_key,
     validate_metrics_token,
     validate_secret_key,
 )
@@ -62,3 +63,20 @@ def test_a_long_random_metrics_token_is_accepted() -> None:
 def test_missing_placeholder_or_short_metrics_tokens_are_refused(token: str) -> None:
     with pytest.raises(ImproperlyConfigured, match="METRICS_TOKEN"):
         validate_metrics_token(token)
+
+
+def test_a_separate_random_jwt_signing_key_is_accepted() -> None:
+    validate_jwt_signing_key(get_random_secret_key(), get_random_secret_key())
+
+
+@pytest.mark.parametrize("key", ["", "change-me-jwt-signing-key", "too-short"])
+def test_missing_placeholder_or_short_jwt_keys_are_refused(key: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="JWT_SIGNING_KEY"):
+        validate_jwt_signing_key(key, get_random_secret_key())
+
+
+def test_the_jwt_key_must_not_be_the_secret_key() -> None:
+    shared = get_random_secret_key()
+
+    with pytest.raises(ImproperlyConfigured, match="differ from SECRET_KEY"):
+        validate_jwt_signing_key(shared, shared)
