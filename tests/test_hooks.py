@@ -13,7 +13,6 @@ import re
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from urllib.parse import urlsplit
@@ -65,15 +64,6 @@ def default_answers() -> dict[str, object]:
         for key, value in COOKIECUTTER_JSON.items()
         if not key.startswith("_")
     } | {"project_slug": "pulsewatch"}
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _template_importable() -> Iterator[None]:
-    """pytest-cookies renders cookiecutter.json before cookiecutter puts the template on
-    sys.path, so the template's local Jinja extensions must be importable already."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(TEMPLATE))
-        yield
 
 
 def bake(cookies, **answers: object):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,15 +138,6 @@ class Rendered:
         ]
         assert len(found) == 1, f"{self.name}: expected one {component} workload, got {found}"
         return found[0]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _template_importable() -> Iterator[None]:
-    """pytest-cookies renders cookiecutter.json before cookiecutter puts the template on
-    sys.path, so the template's local Jinja extensions must be importable already."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(TEMPLATE))
-        yield
 
 
 @pytest.fixture(scope="module", params=list(ANSWER_SETS))

@@ -50,15 +50,6 @@ ANSWER_SETS: dict[str, dict[str, str]] = {
 }
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _template_importable() -> Iterator[None]:
-    """pytest-cookies renders cookiecutter.json before cookiecutter puts the template on
-    sys.path, so the template's local Jinja extensions must be importable already."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(TEMPLATE))
-        yield
-
-
 @pytest.fixture(scope="module", params=list(ANSWER_SETS))
 def baked(request: pytest.FixtureRequest, cookies_session) -> tuple[dict[str, str], Path]:
     answers = ANSWER_SETS[request.param]
