@@ -224,9 +224,7 @@ PER_PROCESS_COUNTS = textwrap.dedent(
 
 def per_process_counts(service: Service, sample: str) -> dict[str, float]:
     """One counter's value in each process, read from the multiprocess directory."""
-    result = service.bake.run(
-        "python", "-c", PER_PROCESS_COUNTS, str(service.metrics_dir), sample
-    )
+    result = service.bake.run("python", "-c", PER_PROCESS_COUNTS, str(service.metrics_dir), sample)
     return json.loads(result.stdout)
 
 
@@ -236,6 +234,17 @@ ENQUEUE_HEARTBEAT = textwrap.dedent(
     result = heartbeat.delay()
     print("task", result.id, "returned", result.get(timeout=60))
     """
+)
+
+
+# Loggers that write in the web process only while it handles a request: Django's (django.request,
+# django.security.*, ...) and django-structlog's (access lines, task_enqueued).
+REQUEST_LOGGERS = ("django.", "django_structlog.")
+
+# The staff user of the smoke test, by field of the user model.
+STAFF = {"username": "smoke", "email": "smoke@example.com"}
+USERNAME_FIELD = (
+    "from django.contrib.auth import get_user_model; print(get_user_model().USERNAME_FIELD)"
 )
 
 
@@ -325,33 +334,6 @@ class TestSmokeWithoutContainerEngine:
         assert total_delta == healthz_sent + info_sent + 1, (total_delta, healthz_sent, info_sent)
         assert view_delta == info_sent, (view_delta, info_sent)
 
-    def test_every_log_line_is_json_and_access_lines_carry_request_id(
-        self, service: Service
-    ) -> None:
-        request_id = "pulsewatch-template-test-0001"
-        response = service.get("/api/v1/info/", headers={"X-Request-ID": request_id})
-        assert response.status_code == 200, response.text
-        assert response.headers.get("X-Request-ID") == request_id
-        service.web.wait_until(
-            lambda: bool(records_with(service.web.log(), request_id=request_id)),
-            timeout=10,
-            what=f"logging request_id {request_id}",
-        )
-
-        for process in (service.web, service.worker):
-            _, not_json = json_log_records(process.log())
-            assert not not_json, (
-                f"{process.name} printed lines that are not JSON objects:\n"
-                + "\n".join(not_json[:20])
-            )
-        access = records_with(service.web.log(), event="request_finished")
-        assert access, "no request_finished (access) lines were logged"
-        missing = [record for record in access if not record.get("request_id")]
-        assert not missing, f"access lines without request_id: {missing[:5]}"
-        assert any(record.get("request_id") == request_id for record in access), (
-            "the client's X-Request-ID was not used as the request_id"
-        )
-
     def test_worker_runs_a_task_enqueued_by_another_process(self, service: Service) -> None:
         """A task enqueued from a `manage.py shell` runs on the worker, which logs it as JSON."""
         result = service.bake.manage("shell", "-c", ENQUEUE_HEARTBEAT, env=service.env)
@@ -360,7 +342,8 @@ class TestSmokeWithoutContainerEngine:
         task_id = found.group(1)
 
         def task_events() -> set[str]:
-            return {str(r.get("event")) for r in records_with(service.worker.log(), task_id=task_id)}
+            records = records_with(service.worker.log(), task_id=task_id)
+            return {str(record.get("event")) for record in records}
 
         service.worker.wait_until(
             lambda: {"heartbeat_recorded", "task_succeeded"} <= task_events(),
@@ -374,18 +357,16 @@ class TestSmokeWithoutContainerEngine:
         """Staff POST /api/v1/heartbeat/ with an X-Request-ID; the worker's task logs that id.
 
         The staff user logs in through the admin's login form, as a person would, and the API
-        call is a session-authenticated POST with the CSRF token, as from the browsable admin.
+        call is a session-authenticated POST with the CSRF token, as a page of the site would send.
         """
         password = secrets.token_urlsafe(24)
-        service.bake.manage(
-            "createsuperuser",
-            "--noinput",
-            "--username",
-            "smoke",
-            "--email",
-            "smoke@example.com",
-            env={**service.env, "DJANGO_SUPERUSER_PASSWORD": password},
-        )
+        # createsuperuser --noinput takes the login field and REQUIRED_FIELDS from these, whether
+        # the user model signs in by username (Django's) or by e-mail address.
+        answers = {f"DJANGO_SUPERUSER_{field.upper()}": value for field, value in STAFF.items()}
+        answers["DJANGO_SUPERUSER_PASSWORD"] = password
+        service.bake.manage("createsuperuser", "--noinput", env={**service.env, **answers})
+        login_field = service.bake.manage("shell", "-c", USERNAME_FIELD, env=service.env)
+        username = STAFF[login_field.stdout.split()[-1]]
         admin = "/" + service.bake.dotenv.get("ADMIN_URL", "admin/").strip("/") + "/"
         cookies: dict[str, str] = {}
         form = service.get(f"{admin}login/", cookies=cookies)
@@ -398,7 +379,7 @@ class TestSmokeWithoutContainerEngine:
             f"{admin}login/",
             cookies=cookies,
             data={
-                "username": "smoke",
+                "username": username,
                 "password": password,
                 "csrfmiddlewaretoken": token.group(1),
                 "next": admin,
@@ -432,6 +413,8 @@ class TestSmokeWithoutContainerEngine:
             lambda: bool(access_lines()), timeout=10, what=f"logging the POST as {request_id}"
         )
         assert [line.get("status") for line in access_lines()] == [202], access_lines()
+        enqueued = records_with(service.web.log(), event="task_enqueued", request_id=request_id)
+        assert [line.get("child_task_id") for line in enqueued] == [task_id], enqueued
 
         def heartbeat_lines() -> list[dict[str, Any]]:
             return records_with(
@@ -444,3 +427,62 @@ class TestSmokeWithoutContainerEngine:
             what=f"logging heartbeat_recorded with request_id {request_id}",
         )
         assert [line.get("task_id") for line in heartbeat_lines()] == [task_id], heartbeat_lines()
+
+    # The two log tests are defined last, so they also read what the other tests of the class
+    # made the processes log: admin login, a task, refused requests.
+
+    def test_every_log_line_is_json(self, service: Service) -> None:
+        """Both processes print nothing but JSON objects, from their first line on.
+
+        Not covered: on SIGTERM a Celery worker prints "worker: Warm shutdown (MainProcess)" to
+        stdout whatever its options; that happens after this test, at teardown.
+        """
+        response = service.get("/api/v1/info/", headers={"X-Request-ID": "smoke-json-lines"})
+        assert response.status_code == 200, response.text
+        service.web.wait_until(
+            lambda: bool(records_with(service.web.log(), request_id="smoke-json-lines")),
+            timeout=10,
+            what="logging the request",
+        )
+        for process in (service.web, service.worker):
+            _, not_json = json_log_records(process.log())
+            assert not not_json, (
+                f"{process.name} printed lines that are not JSON objects:\n"
+                + "\n".join(not_json[:20])
+            )
+
+    def test_every_request_log_line_carries_its_request_id(self, service: Service) -> None:
+        """The client's X-Request-ID becomes the request_id, echoed and on the access line; every
+        line that Django or django-structlog log in the web process carries a request_id.
+
+        Those loggers only write while a request is handled (access lines, refused hosts, task
+        enqueued, Django's warning about an error response); process start and stop lines come
+        from gunicorn and the entrypoint and have no request to name. A refused request is part
+        of the test: Django logs a warning about it besides the access line.
+        """
+        request_id = "pulsewatch-template-test-0001"
+        response = service.get("/api/v1/info/", headers={"X-Request-ID": request_id})
+        assert response.status_code == 200, response.text
+        assert response.headers.get("X-Request-ID") == request_id
+        refused = service.get("/metrics", headers={"X-Request-ID": f"{request_id}-refused"})
+        assert refused.status_code in {401, 403}, refused.text
+        assert refused.headers.get("X-Request-ID") == f"{request_id}-refused"
+        for sent in (request_id, f"{request_id}-refused"):
+            service.web.wait_until(
+                lambda sent=sent: bool(
+                    records_with(service.web.log(), event="request_finished", request_id=sent)
+                ),
+                timeout=10,
+                what=f"logging the access line of {sent}",
+            )
+
+        records, _ = json_log_records(service.web.log())
+        access = [record for record in records if record.get("event") == "request_finished"]
+        assert [r for r in access if r.get("request_id") == request_id], (
+            "the client's X-Request-ID was not used as the request_id"
+        )
+        request_lines = [r for r in records if str(r.get("logger")).startswith(REQUEST_LOGGERS)]
+        missing = [record for record in request_lines if not record.get("request_id")]
+        assert not missing, "web lines logged for a request without its request_id:\n" + "\n".join(
+            json.dumps(record) for record in missing[:10]
+        )

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 import structlog
 from django.http import HttpRequest, HttpResponse
+from django.utils.log import log_response
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
@@ -21,6 +22,12 @@ class RequestIdHeaderMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = structlog.contextvars.get_contextvars().get("request_id")
         response = self.get_response(request)
+        if response.status_code >= 400:
+            # Django logs an error response after the whole middleware chain has returned, when
+            # django-structlog has already unbound the request_id; log it here instead.
+            log_response(
+                "%s: %s", response.reason_phrase, request.path, response=response, request=request
+            )
         if request_id:
             response[REQUEST_ID_HEADER] = request_id
         return response

@@ -1,8 +1,8 @@
 """wait_for_database returns at once for a live database and gives up on a dead one."""
 
+import logging
 import time
 from collections.abc import Iterator
-from io import StringIO
 from typing import Any
 
 import pytest
@@ -22,12 +22,15 @@ def dead_alias() -> Iterator[str]:
 
 
 @pytest.mark.django_db
-def test_returns_once_the_database_answers() -> None:
-    out = StringIO()
+def test_returns_once_the_database_answers(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
 
-    call_command("wait_for_database", timeout=5, stdout=out)
+    call_command("wait_for_database", timeout=5)
 
-    assert "is up" in out.getvalue()
+    assert any(
+        isinstance(record.msg, dict) and record.msg.get("event") == "database_ready"
+        for record in caplog.records
+    )
 
 
 def test_gives_up_after_the_timeout(dead_alias: str, django_db_blocker: Any) -> None:

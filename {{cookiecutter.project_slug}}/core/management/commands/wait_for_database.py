@@ -3,8 +3,11 @@
 from time import monotonic, sleep
 from typing import Any
 
+import structlog
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
+
+logger = structlog.get_logger(__name__)
 
 
 class Command(BaseCommand):
@@ -29,5 +32,5 @@ class Command(BaseCommand):
                     ) from exc
                 sleep(1)
             else:
-                self.stdout.write(f"Database {database!r} is up.")
+                logger.info("database_ready", database=database)
                 return
