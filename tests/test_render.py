@@ -8,6 +8,8 @@ from __future__ import annotations
 import ast
 import json
 import re
+import subprocess
+import sys
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -26,6 +28,8 @@ ENV_LINE = re.compile(r"[A-Z][A-Z0-9_]*=\S*")
 # quotes, apostrophes, ampersands, backslashes (also a trailing one) and any letters.
 ANSWER_SETS: dict[str, dict[str, str]] = {
     "defaults": {},
+    # A package name that sorts before core/apps/shared, which import sorting must not mind.
+    "early-slug": {"project_name": "Alpha Beacon"},
     "quotes": {
         "project_name": 'Zo\u00eb\'s Caf\u00e9 & Bar "Pulse"',
         "description": "Says \"hi\" & 'bye' to C:\\new\\table\\ <b>{x}</b> $HOME %s \\",
@@ -159,3 +163,18 @@ def test_long_name_needs_a_shorter_slug(cookies, capfd: pytest.CaptureFixture[st
     )
     assert result.exit_code != 0
     assert "ERROR: project_slug 'pulse_watch_service_pulse" in capfd.readouterr().err
+
+
+def test_ruff_passes_on_every_bake(baked: tuple[dict[str, str], Path]) -> None:
+    """Odd answers still give a project that lints and is formatted as ruff wants.
+
+    Uses the template's own ruff, pinned to the same version as the bake's requirements/dev.txt.
+    """
+    _, project = baked
+    ruff = Path(sys.executable).parent / "ruff"
+    pinned = (project / "requirements" / "dev.txt").read_text(encoding="utf-8")
+    version = subprocess.run([ruff, "--version"], capture_output=True, text=True, check=True)
+    assert f"ruff=={version.stdout.split()[1]}" in pinned
+    for command in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run([ruff, *command], cwd=project, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from apps.users.models import User
+
 from {{ cookiecutter.project_slug }}.celery import app as celery_app
 
 from .factories import UserFactory

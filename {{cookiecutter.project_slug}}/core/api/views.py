@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.tasks import heartbeat
+
 from {{ cookiecutter.project_slug }} import __version__
 
 

@@ -6,6 +6,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from apps.users.models import User
+
 from {{ cookiecutter.project_slug }} import __version__
 
 from ..factories import UserFactory
