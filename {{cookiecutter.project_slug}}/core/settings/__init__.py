@@ -1,4 +1,5 @@
 """Settings split by environment: base holds everything common, the others adjust it.
 
-Choose one with DJANGO_SETTINGS_MODULE: core.settings.dev, core.settings.prod or core.settings.test.
+Choose one with DJANGO_SETTINGS_MODULE: core.settings.dev, core.settings.prod or core.settings.test;
+core.settings.build serves build steps such as collectstatic in the image.
 """
