@@ -1,20 +1,48 @@
-"""Write .env with fresh secrets, then say what to do next.
+"""Remove what the chosen options do not need, write .env with fresh secrets, say what's next.
 
 Runs in the generated project once every file is written. .env.example is committed, so it
 keeps its placeholders; .env gets a new random value for each placeholder, is readable by
 its owner only (0600), and .gitignore keeps it out of git. No secret is written anywhere else.
 
-This file reads no answers (the project folder is the current directory), so nothing a user
-types can break it. Stdlib only: it runs in cookiecutter's interpreter.
+It reads only the options' answers, which the pre-gen rules have limited to fixed choices, so
+nothing a user types can break it. Stdlib only: it runs in cookiecutter's interpreter.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
+import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
+
+# The only line cookiecutter renders: the options' answers, fixed choices checked by pre-gen.
+OPTIONS_JSON = r"""{{ {
+    "ci_provider": cookiecutter.ci_provider,
+    "use_kubernetes": cookiecutter.use_kubernetes,
+    "open_source_license": cookiecutter.open_source_license,
+} | tojson }}"""
+
+
+class Needs(NamedTuple):
+    """Paths that only some values of an option need; the hook removes them for the others."""
+
+    option: str
+    needed: Callable[[object], bool]
+    paths: tuple[str, ...]
+
+
+# Option -> the files it brings. Every file an option adds is named here and nowhere else.
+OPTION_FILES: tuple[Needs, ...] = (
+    Needs("ci_provider", lambda value: value == "github", (".github",)),
+    Needs("ci_provider", lambda value: value == "gitlab", (".gitlab-ci.yml",)),
+    Needs("use_kubernetes", lambda value: value is True, ("deploy",)),
+    Needs("open_source_license", lambda value: value != "Proprietary", ("LICENSE",)),
+)
 
 # Placeholder in .env.example -> random bytes for secrets.token_urlsafe. Each character of
 # the result is one of [A-Za-z0-9_-] (6 bits), which needs no quoting in a database URL or
@@ -61,8 +89,22 @@ def write_private(path: Path, text: str) -> bool:
     return True
 
 
+def remove_unused(project_dir: Path, options: dict[str, object]) -> None:
+    """Delete the files of option values that were not chosen."""
+    for row in OPTION_FILES:
+        if row.needed(options[row.option]):
+            continue
+        for relative in row.paths:
+            path = project_dir / relative
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+
+
 def main() -> int:
     project_dir = Path.cwd()
+    remove_unused(project_dir, json.loads(OPTIONS_JSON))
     example = project_dir / ".env.example"
     if not example.is_file():
         print(f"ERROR: {example.name} is missing, so there is no .env to write", file=sys.stderr)

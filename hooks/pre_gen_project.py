@@ -95,6 +95,7 @@ PROJECT_ROOT_NAMES = frozenset(
         "config",
         "contracts",
         "deploy",
+        "scripts",
         "docker",
         "manage",
         "requirements",
@@ -212,6 +213,10 @@ def is_timezone(value: object) -> bool:
     return isinstance(value, str) and value in timezones()
 
 
+def is_boolean(value: object) -> bool:
+    return isinstance(value, bool)
+
+
 def one_of(*choices: object) -> Callable[[object], bool]:
     return lambda value: value in choices
 
@@ -221,11 +226,13 @@ def listed(choices: Iterable[object]) -> str:
 
 
 PYTHON_VERSIONS = ("3.12", "3.13")
+CI_PROVIDERS = ("github", "gitlab", "none")
+LICENSES = ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary")
 TEXT = "use some text on a single line (quotes, '&', backslashes and any letters are fine)"
 
 # Every answer is checked by the rows of its field, in order; the first failing row is
 # reported. A new option is a new row, e.g. Rule("use_celery", one_of(True, False), "use yes
-# or no") or Rule("ci_provider", one_of("github", "gitlab", "none"), "use one of ...").
+# or no").
 RULES: tuple[Rule, ...] = (
     Rule("project_name", is_text, TEXT),
     Rule(
@@ -262,6 +269,9 @@ RULES: tuple[Rule, ...] = (
         is_timezone,
         "use an IANA time zone name such as UTC or Europe/Berlin",
     ),
+    Rule("ci_provider", one_of(*CI_PROVIDERS), f"use one of {listed(CI_PROVIDERS)}"),
+    Rule("use_kubernetes", is_boolean, "use yes or no"),
+    Rule("open_source_license", one_of(*LICENSES), f"use one of {listed(LICENSES)}"),
 )
 
 CHECKED_FIELDS = tuple(dict.fromkeys(rule.field for rule in RULES))

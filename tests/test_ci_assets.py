@@ -697,7 +697,7 @@ def test_hook_pin_checker_rejects_drift_and_remote_repos(
     assert hook_pin_problems(remote, dev_pins) != []
 
 
-PIN_SCRIPT = Path(".github/scripts/check_pre_commit_pins.py")
+PIN_SCRIPT = Path("scripts/check_pre_commit_pins.py")
 
 
 def run_pin_script(project: Path) -> subprocess.CompletedProcess[str]:

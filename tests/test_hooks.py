@@ -115,6 +115,22 @@ def test_a_missing_answer_is_an_error() -> None:
     assert line.startswith(error_line("timezone", None))
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "allowed"),
+    [
+        ("ci_provider", "jenkins", "'github', 'gitlab', 'none'"),
+        ("use_kubernetes", "maybe", "yes or no"),
+        ("use_kubernetes", 1, "yes or no"),
+        ("open_source_license", "GPL-3.0", "'MIT', 'BSD-3-Clause', 'Apache-2.0', 'Proprietary'"),
+    ],
+)
+def test_option_rows_reject_unknown_values(field: str, value: object, allowed: str) -> None:
+    line = PRE_GEN.problem(field, value) or ""
+
+    assert line.startswith(f"ERROR: {field} {value!r} is not valid")
+    assert allowed in line
+
+
 def test_python_version_row_rejects_other_versions() -> None:
     # cookiecutter itself refuses '3.11' for the choice variable; the row guards replays.
     assert PRE_GEN.problem("python_version", "3.11") == (
@@ -241,9 +257,14 @@ def render_hook(name: str, answers: dict[str, object]) -> str:
     return env.from_string(source).render(cookiecutter=answers)
 
 
-def test_post_gen_hook_has_no_jinja() -> None:
-    source = (HOOKS / "post_gen_project.py").read_text(encoding="utf-8")
-    assert render_hook("post_gen_project", default_answers()) == source
+def test_post_gen_hook_renders_only_the_options_line() -> None:
+    source = (HOOKS / "post_gen_project.py").read_text(encoding="utf-8").splitlines()
+    rendered = render_hook("post_gen_project", default_answers()).splitlines()
+
+    changed = [line for line in rendered if line not in source]
+    assert len(changed) == 1
+    assert changed[0].startswith('OPTIONS_JSON = r"""{')
+    assert json.loads(changed[0].split('"""')[1])["ci_provider"] == "github"
 
 
 def test_pre_gen_hook_renders_only_the_answers_line() -> None:
@@ -549,9 +570,11 @@ def test_env_is_ignored_by_git(cookies, tmp_path: Path) -> None:
 
 
 def run_post_gen(project: Path, umask: int = 0o022) -> subprocess.CompletedProcess[str]:
-    """The post-gen hook has no Jinja in it, so its source is the script cookiecutter runs."""
+    """Run the post-gen hook as cookiecutter would: rendered with the default answers."""
+    script = project.parent / "post_gen_project.py"
+    script.write_text(render_hook("post_gen_project", default_answers()), encoding="utf-8")
     return subprocess.run(
-        [sys.executable, str(HOOKS / "post_gen_project.py")],
+        [sys.executable, str(script)],
         cwd=project,
         capture_output=True,
         text=True,

@@ -26,9 +26,10 @@ TEMPLATE = Path(__file__).resolve().parents[1]
 
 # "Pulse Watch" bakes the slug pulse_watch: Kubernetes names allow no underscores, so they
 # become hyphens. Image tags allow no "+", so the version's becomes "-" too.
-ANSWER_SETS: dict[str, dict[str, str]] = {
-    "defaults": {},
+ANSWER_SETS: dict[str, dict[str, object]] = {
+    "defaults": {"use_kubernetes": True},
     "underscored": {
+        "use_kubernetes": True,
         "project_name": "Pulse Watch",
         "domain_name": "status.example.co.uk",
         "version": "2.1.0rc1+build.7",

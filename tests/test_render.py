@@ -178,3 +178,66 @@ def test_ruff_passes_on_every_bake(baked: tuple[dict[str, str], Path]) -> None:
     for command in (["check", "."], ["format", "--check", "."]):
         result = subprocess.run([ruff, *command], cwd=project, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# Options: each brings its files, and a bake without it neither has nor mentions them
+# --------------------------------------------------------------------------------------------
+
+
+def bake_with(cookies_session, **answers: object) -> Path:
+    result = cookies_session.bake(extra_context=answers, template=str(TEMPLATE))
+    assert result.exit_code == 0, result.exception
+    return Path(result.project_path)
+
+
+def test_kubernetes_is_absent_and_unmentioned_by_default(cookies_session) -> None:
+    project = bake_with(cookies_session, project_name="No Kube")
+    mentions = [
+        path.relative_to(project)
+        for path, text in text_files(project)
+        if re.search(r"kubernetes|k8s|kustomiz|kubectl", text, re.IGNORECASE)
+    ]
+
+    assert not (project / "deploy").exists()
+    assert mentions == []
+
+
+def test_kubernetes_brings_its_manifests_and_docs(cookies_session) -> None:
+    project = bake_with(cookies_session, project_name="With Kube", use_kubernetes=True)
+
+    assert (project / "deploy" / "k8s" / "base" / "kustomization.yaml").is_file()
+    assert "## Kubernetes" in (project / "README.md").read_text(encoding="utf-8")
+    assert "deploy" in (project / ".dockerignore").read_text(encoding="utf-8").split()
+
+
+@pytest.mark.parametrize(
+    ("license_id", "first_words", "classifier"),
+    [
+        ("MIT", "MIT License", "License :: OSI Approved :: MIT License"),
+        ("BSD-3-Clause", "Copyright (c) ", "License :: OSI Approved :: BSD License"),
+        ("Apache-2.0", "Apache License", "License :: OSI Approved :: Apache Software License"),
+    ],
+)
+def test_open_source_licenses_bring_their_text_and_classifier(
+    cookies_session, license_id: str, first_words: str, classifier: str
+) -> None:
+    project = bake_with(
+        cookies_session, project_name=f"Licensed {license_id}", open_source_license=license_id
+    )
+    text = (project / "LICENSE").read_text(encoding="utf-8")
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+
+    assert text.startswith(first_words)
+    assert "PulseWatch Team" in text or license_id == "Apache-2.0"
+    assert [c for c in pyproject["project"]["classifiers"] if c.startswith("License")] == [
+        classifier
+    ]
+
+
+def test_proprietary_has_no_license_file(cookies_session) -> None:
+    project = bake_with(cookies_session, project_name="Closed", open_source_license="Proprietary")
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+
+    assert not (project / "LICENSE").exists()
+    assert "License :: Other/Proprietary License" in pyproject["project"]["classifiers"]

@@ -1,8 +1,8 @@
 """Fail when a tool pinned in .pre-commit-config.yaml differs from requirements/dev.txt.
 
 The pre-commit hooks install their tools from the package index (`additional_dependencies`),
-while `make lint` runs the ones from requirements/dev.txt. Dependabot bumps only the latter, so
-this check, itself a pre-commit hook that CI runs, makes the two move together.
+while `make lint` runs the ones from requirements/dev.txt. Dependency-update bots bump only the
+latter, so this check, itself a pre-commit hook, makes the two move together.
 
 Standard library only: it runs in the bare virtualenv pre-commit gives a hook.
 """
