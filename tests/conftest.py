@@ -908,3 +908,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             report.sections.append((f"log of {managed.name}", tail(managed.log(), 300)))
     if call.when == "teardown":
         LIVE_PROCESSES[:] = [managed for managed in LIVE_PROCESSES if managed.alive()]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many variants tests/test_matrix.py verified, and how long they took."""
+    reports = [
+        report
+        for outcome in ("passed", "failed")
+        for report in terminalreporter.stats.get(outcome, [])
+        if getattr(report, "when", None) == "call"
+        and "test_matrix.py::test_variant[" in report.nodeid
+    ]
+    if not reports:
+        return
+    passed = sum(report.passed for report in reports)
+    seconds = sum(report.duration for report in reports)
+    terminalreporter.write_line(
+        f"variant matrix: {passed} of {len(reports)} variants verified "
+        f"({seconds:.1f} s of test time across workers)"
+    )
