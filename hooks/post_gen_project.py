@@ -23,6 +23,7 @@ from typing import NamedTuple
 # The only line cookiecutter renders: the options' answers, fixed choices checked by pre-gen.
 OPTIONS_JSON = r"""{{ {
     "ci_provider": cookiecutter.ci_provider,
+    "use_docker": cookiecutter.use_docker,
     "use_kubernetes": cookiecutter.use_kubernetes,
     "open_source_license": cookiecutter.open_source_license,
 } | tojson }}"""
@@ -40,6 +41,11 @@ class Needs(NamedTuple):
 OPTION_FILES: tuple[Needs, ...] = (
     Needs("ci_provider", lambda value: value == "github", (".github",)),
     Needs("ci_provider", lambda value: value == "gitlab", (".gitlab-ci.yml",)),
+    Needs(
+        "use_docker",
+        lambda value: value is True,
+        ("docker", ".dockerignore", "core/settings/build.py"),
+    ),
     Needs("use_kubernetes", lambda value: value is True, ("deploy",)),
     Needs("open_source_license", lambda value: value != "Proprietary", ("LICENSE",)),
 )

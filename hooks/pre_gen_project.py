@@ -270,11 +270,25 @@ RULES: tuple[Rule, ...] = (
         "use an IANA time zone name such as UTC or Europe/Berlin",
     ),
     Rule("ci_provider", one_of(*CI_PROVIDERS), f"use one of {listed(CI_PROVIDERS)}"),
+    Rule("use_docker", is_boolean, "use yes or no"),
     Rule("use_kubernetes", is_boolean, "use yes or no"),
     Rule("open_source_license", one_of(*LICENSES), f"use one of {listed(LICENSES)}"),
 )
 
 CHECKED_FIELDS = tuple(dict.fromkeys(rule.field for rule in RULES))
+
+
+class Requires(NamedTuple):
+    """An option that only makes sense with another one switched on."""
+
+    option: str
+    needs: str
+    why: str
+
+
+REQUIREMENTS: tuple[Requires, ...] = (
+    Requires("use_kubernetes", "use_docker", "the manifests run the image docker/ builds"),
+)
 
 
 def problem(field: str, value: object) -> str | None:
@@ -291,7 +305,11 @@ def problem(field: str, value: object) -> str | None:
 def problems(answers: Mapping[str, object], fields: Iterable[str] = CHECKED_FIELDS) -> list[str]:
     """One error line per bad answer; a missing answer is bad too."""
     lines = (problem(field, answers.get(field)) for field in CHECKED_FIELDS if field in fields)
-    return [line for line in lines if line is not None]
+    found = [line for line in lines if line is not None]
+    for rule in REQUIREMENTS:
+        if answers.get(rule.option) is True and answers.get(rule.needs) is False:
+            found.append(f"ERROR: {rule.option} needs {rule.needs}: {rule.why}")
+    return found
 
 
 def main() -> int:

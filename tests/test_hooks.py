@@ -131,6 +131,15 @@ def test_option_rows_reject_unknown_values(field: str, value: object, allowed: s
     assert allowed in line
 
 
+def test_kubernetes_without_docker_is_refused() -> None:
+    answers = default_answers() | {"use_kubernetes": True, "use_docker": False}
+
+    assert PRE_GEN.problems(answers) == [
+        "ERROR: use_kubernetes needs use_docker: the manifests run the image docker/ builds"
+    ]
+    assert PRE_GEN.problems(default_answers() | {"use_kubernetes": True}) == []
+
+
 def test_python_version_row_rejects_other_versions() -> None:
     # cookiecutter itself refuses '3.11' for the choice variable; the row guards replays.
     assert PRE_GEN.problem("python_version", "3.11") == (

@@ -28,9 +28,9 @@ from conftest import TEMPLATE_DIR, Bake, render_template, template_defaults
 from test_render import ENV_LINE, PARSERS, RESIDUE, text_files
 
 
-def load_post_gen() -> Any:
+def load_hook(name: str) -> Any:
     spec = importlib.util.spec_from_file_location(
-        "matrix_post_gen", TEMPLATE_DIR / "hooks" / "post_gen_project.py"
+        f"matrix_{name}", TEMPLATE_DIR / "hooks" / f"{name}.py"
     )
     assert spec is not None
     assert spec.loader is not None
@@ -50,16 +50,40 @@ def option_choices() -> dict[str, list[Any]]:
 
 
 OPTIONS = option_choices()
-VARIANTS = [
+REQUIREMENTS = load_hook("pre_gen_project").REQUIREMENTS
+OPTION_FILES = load_hook("post_gen_project").OPTION_FILES
+
+
+def allowed(variant: dict[str, Any]) -> bool:
+    """False for a combination the pre-gen rules refuse (say, Kubernetes without Docker)."""
+    return not any(variant[rule.option] and not variant[rule.needs] for rule in REQUIREMENTS)
+
+
+COMBINATIONS = [
     dict(zip(OPTIONS, values, strict=True)) for values in itertools.product(*OPTIONS.values())
 ]
-OPTION_FILES = load_post_gen().OPTION_FILES
-DEFAULT_PYTHON = str(template_defaults()["python_version"])
-OTHER_PYTHONS = [version for version in OPTIONS["python_version"] if version != DEFAULT_PYTHON]
+VARIANTS = [variant for variant in COMBINATIONS if allowed(variant)]
+REFUSED = [variant for variant in COMBINATIONS if not allowed(variant)]
+
+# The options that change Python files (code, requirements, tool settings); every other option
+# must leave them alone, which test_variant proves.
+PYTHON_OPTIONS = ("python_version", "use_docker")
+DEFAULTS = template_defaults()
+PYTHON_GROUPS = sorted(
+    {tuple(variant[option] for option in PYTHON_OPTIONS) for variant in VARIANTS}
+    - {tuple(DEFAULTS[option] for option in PYTHON_OPTIONS)},
+    key=str,
+)
 
 
 def variant_id(variant: dict[str, Any]) -> str:
     return "-".join(str(value).lower() for value in variant.values())
+
+
+def variant_id_of_group(group: tuple[Any, ...]) -> str:
+    return "-".join(
+        f"{option}={value}" for option, value in zip(PYTHON_OPTIONS, group, strict=True)
+    )
 
 
 def python_fingerprint(project: Path) -> str:
@@ -76,24 +100,27 @@ def python_fingerprint(project: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def reference_fingerprint(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], str]:
-    """The fingerprint of the default answers for a python_version, computed once."""
-    cache: dict[str, str] = {}
+def reference_fingerprint(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[tuple[Any, ...]], str]:
+    """The fingerprint of the default answers but for the Python-changing options, cached."""
+    cache: dict[tuple[Any, ...], str] = {}
 
-    def fingerprint(python_version: str) -> str:
-        if python_version not in cache:
-            project = render_template(
-                tmp_path_factory.mktemp("reference"), {"python_version": python_version}
-            )
-            cache[python_version] = python_fingerprint(project)
-        return cache[python_version]
+    def fingerprint(group: tuple[Any, ...]) -> str:
+        if group not in cache:
+            answers = dict(zip(PYTHON_OPTIONS, group, strict=True))
+            project = render_template(tmp_path_factory.mktemp("reference"), answers)
+            cache[group] = python_fingerprint(project)
+        return cache[group]
 
     return fingerprint
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
 def test_variant(
-    variant: dict[str, Any], tmp_path: Path, reference_fingerprint: Callable[[str], str]
+    variant: dict[str, Any],
+    tmp_path: Path,
+    reference_fingerprint: Callable[[tuple[Any, ...]], str],
 ) -> None:
     project = render_template(tmp_path, variant)
 
@@ -120,20 +147,28 @@ def test_variant(
         for relative in row.paths:
             assert (project / relative).exists() == wanted, f"{relative} with {variant}"
 
-    # Options other than python_version leave the Python untouched, so the default's checks
-    # cover them; an option that changes Python code must get slow checks of its own.
-    assert python_fingerprint(project) == reference_fingerprint(variant["python_version"])
+    # Only PYTHON_OPTIONS change Python, so one slow run per PYTHON_GROUPS entry covers every
+    # variant; an option that changes Python must join PYTHON_OPTIONS.
+    group = tuple(variant[option] for option in PYTHON_OPTIONS)
+    assert python_fingerprint(project) == reference_fingerprint(group)
+
+
+@pytest.mark.parametrize("variant", REFUSED, ids=variant_id)
+def test_refused_combination_writes_nothing(variant: dict[str, Any], tmp_path: Path) -> None:
+    with pytest.raises(Exception, match="Stopped before writing anything"):
+        render_template(tmp_path / "out", variant)
+    assert list((tmp_path / "out").iterdir()) == []
 
 
 @pytest.fixture(scope="class")
-def bake(bake_project: Callable[..., Bake], python_version: str) -> Bake:
-    return bake_project(python_version=python_version)
+def bake(bake_project: Callable[..., Bake], group: tuple[Any, ...]) -> Bake:
+    return bake_project(**dict(zip(PYTHON_OPTIONS, group, strict=True)))
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("python_version", OTHER_PYTHONS, scope="class")
-class TestOtherPythonVersions:
-    """The Python checks for each python_version other than the default."""
+@pytest.mark.parametrize("group", PYTHON_GROUPS, ids=variant_id_of_group, scope="class")
+class TestOtherPythonTrees:
+    """The Python checks for every Python tree but the default's (test_static covers that)."""
 
     def test_lint_format_and_types(self, bake: Bake) -> None:
         bake.run("ruff", "check", ".")

@@ -241,3 +241,20 @@ def test_proprietary_has_no_license_file(cookies_session) -> None:
 
     assert not (project / "LICENSE").exists()
     assert "License :: Other/Proprietary License" in pyproject["project"]["classifiers"]
+
+
+def test_docker_is_absent_and_unmentioned_without_it(cookies_session) -> None:
+    project = bake_with(cookies_session, project_name="Bare Metal", use_docker=False)
+    mentions = [
+        path.relative_to(project)
+        for path, text in text_files(project)
+        if re.search(r"docker|compose", text, re.IGNORECASE)
+    ]
+    targets = re.findall(r"^([a-z-]+):", (project / "Makefile").read_text(), re.MULTILINE)
+
+    assert not (project / "docker").exists()
+    assert not (project / ".dockerignore").exists()
+    assert not (project / "core" / "settings" / "build.py").exists()
+    assert mentions == []
+    assert {"up", "down", "image", "logs"}.isdisjoint(targets)
+    assert {"install", "test", "serve", "worker"} <= set(targets)

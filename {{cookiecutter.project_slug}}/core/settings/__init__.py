@@ -1,5 +1,4 @@
 """Settings split by environment: base holds everything common, the others adjust it.
 
-Choose one with DJANGO_SETTINGS_MODULE: core.settings.dev, core.settings.prod or core.settings.test;
-core.settings.build serves build steps such as collectstatic in the image.
+Choose one with DJANGO_SETTINGS_MODULE: core.settings.dev, core.settings.prod or core.settings.test.
 """

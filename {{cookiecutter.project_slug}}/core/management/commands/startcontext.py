@@ -127,7 +127,7 @@ def shadowed_module(name: str) -> str | None:
     if name in sys.stdlib_module_names:
         return "the standard library module"
     spec = importlib.util.find_spec(name)
-    # A plain directory (a namespace package such as docker/ or contracts/) is not a module.
+    # A plain directory (a namespace package such as contracts/) is not a module.
     if spec is not None and spec.origin not in (None, "namespace"):
         return "the installed module"
     return None
