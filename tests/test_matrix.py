@@ -17,6 +17,8 @@ import hashlib
 import importlib.util
 import itertools
 import json
+import subprocess
+import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +27,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import TEMPLATE_DIR, Bake, render_template, template_defaults
+from test_kubernetes import VALIDATED_VERSIONS, kustomize, validate
 from test_render import ENV_LINE, PARSERS, RESIDUE, text_files
 
 
@@ -182,3 +185,72 @@ class TestOtherPythonTrees:
     def test_baked_suite_passes_with_coverage_gate(self, bake: Bake) -> None:
         result = bake.run("pytest", "-p", "no:cacheprovider", timeout=900)
         assert " passed" in result.stdout
+
+
+# --------------------------------------------------------------------------------------------
+# Delivery assets of every variant, each distinct file validated once
+# --------------------------------------------------------------------------------------------
+
+# Asset -> the offline validator that proves it (tools from the template's test group).
+ASSET_VALIDATORS: dict[str, list[str]] = {
+    ".github/workflows/ci.yml": ["check-jsonschema", "--builtin-schema", "vendor.github-workflows"],
+    ".github/dependabot.yml": ["check-jsonschema", "--builtin-schema", "vendor.dependabot"],
+    ".gitlab-ci.yml": ["check-jsonschema", "--builtin-schema", "vendor.gitlab-ci"],
+    "docker/docker-compose.yml": ["check-jsonschema", "--builtin-schema", "vendor.compose-spec"],
+    "docker/docker-compose.dev.yml": [
+        "check-jsonschema",
+        "--builtin-schema",
+        "vendor.compose-spec",
+    ],
+    "docker/Dockerfile": ["hadolint"],
+    "docker/entrypoint.sh": ["shellcheck"],
+}
+
+
+def run_validator(command: list[str], path: Path) -> subprocess.CompletedProcess[str]:
+    tool = Path(sys.executable).parent / command[0]
+    return subprocess.run(
+        [str(tool), *command[1:], str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_every_variants_delivery_assets_validate(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Bake every variant; validate each distinct CI, compose, Docker and Kubernetes file once."""
+    assets: dict[tuple[str, str], Path] = {}
+    kustomizations: dict[str, Path] = {}
+    for variant in VARIANTS:
+        project = render_template(tmp_path_factory.mktemp("assets"), variant)
+        for relative in ASSET_VALIDATORS:
+            path = project / relative
+            if path.exists():
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                assets.setdefault((relative, digest), path)
+        k8s = project / "deploy" / "k8s"
+        if k8s.exists():
+            tree = hashlib.sha256()
+            for path in sorted(k8s.rglob("*")):
+                if path.is_file():
+                    tree.update(path.relative_to(k8s).as_posix().encode() + path.read_bytes())
+            kustomizations.setdefault(tree.hexdigest(), k8s)
+
+    failures = []
+    for (relative, _), path in assets.items():
+        result = run_validator(ASSET_VALIDATORS[relative], path)
+        if result.returncode != 0:
+            failures.append(f"{path}: {result.stdout[-2000:]}{result.stderr[-2000:]}")
+    for k8s in kustomizations.values():
+        for overlay in (k8s / "base", k8s / "overlays" / "production"):
+            rendered = kustomize(overlay, tmp_path_factory.mktemp("k8s") / "rendered.yaml")
+            for version in VALIDATED_VERSIONS:
+                _, problems = validate([rendered.path], version)
+                failures += [f"{overlay} on Kubernetes {version}: {line}" for line in problems]
+
+    assert {relative for relative, _ in assets} == set(ASSET_VALIDATORS)
+    assert kustomizations
+    assert failures == [], "\n".join(failures)
+    print(f"validated {len(assets)} distinct assets and {len(kustomizations)} Kubernetes trees")
