@@ -32,6 +32,7 @@ from conftest import (
     render_template,
     template_defaults,
 )
+from test_ci_assets import shell_commands
 
 PYTHON_VERSIONS: list[str] = json.loads(
     (TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8")
@@ -77,9 +78,6 @@ VENV_INTERPRETERS = frozenset({"python", "python3"})
 DJANGO_COMMANDS = frozenset(
     {"check", "collectstatic", "makemigrations", "migrate", "shell", "showmigrations"}
 )
-COMMAND_SEPARATORS = frozenset({"&&", "||", ";", "|", "&"})
-ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
-COMMAND_SUBSTITUTION = re.compile(r"\$\(\s*([^\s()]+)")
 PIN = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;#]+)")
 VARIABLE_REFERENCE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 
@@ -245,33 +243,6 @@ def script_lines(job: dict[str, Any]) -> list[str]:
         *flatten(job.get("before_script", [])),
         *flatten(job.get("script", [])),
     ]
-
-
-def shell_commands(script: str) -> list[list[str]]:
-    """The simple commands of a script line, each as argv without leading VAR=value words.
-
-    Command substitutions `$(tool ...)` count as commands named `tool`. Enough shell for the
-    one-line commands CI jobs should consist of; anything cleverer belongs in the Makefile.
-    """
-    commands: list[list[str]] = []
-    for line in script.replace("\\\n", " ").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        commands.extend([name] for name in COMMAND_SUBSTITUTION.findall(line))
-        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
-        lexer.whitespace_split = True
-        current: list[str] = []
-        for token in [*lexer, ";"]:
-            if token in COMMAND_SEPARATORS:
-                while current and ASSIGNMENT.match(current[0]):
-                    current.pop(0)
-                if current:
-                    commands.append(current)
-                current = []
-            else:
-                current.append(token)
-    return commands
 
 
 def canonicalize_name(name: str) -> str:

@@ -416,7 +416,7 @@ def test_pre_gen_hook_refuses_on_its_own(cookies, tmp_path: Path, capfd) -> None
 
 
 def run_cookiecutter(tmp_path: Path, *answers: str) -> subprocess.CompletedProcess[str]:
-    """The CLI as a user runs it, from the template folder, into tmp_path/work/out."""
+    """The CLI as a user runs it, from the template folder, into an output folder under tmp_path."""
     (tmp_path / "work" / "out").mkdir(parents=True)
     config = tmp_path / "config.yaml"
     config.write_text(
