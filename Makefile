@@ -14,7 +14,7 @@ LINT_PATHS := hooks tests local_extensions.py
 PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadscope
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-quick test-slow lint format clean clean-venvs
+.PHONY: help install demo test test-quick test-matrix test-slow lint format clean clean-venvs
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -32,8 +32,11 @@ demo: ## Bake the default service into build/ and serve it on http://127.0.0.1:8
 test: install ## Every test, in parallel: hooks, rendering, static checks and behaviour of a bake
 	$(PYTEST)
 
-test-quick: install ## The quick tier only (no servers, no baked virtualenv)
-	$(PYTEST) -m "not slow"
+test-quick: install ## The quick tier: the default bake and static checks of the template, seconds
+	$(PYTEST) -m "not slow and not matrix"
+
+test-matrix: install ## Render every variant of the option matrix (no servers)
+	$(PYTEST) -m matrix
 
 test-slow: install ## The slow tier only
 	$(PYTEST) -m slow

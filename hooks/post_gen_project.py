@@ -23,6 +23,7 @@ from typing import NamedTuple
 # The only line cookiecutter renders: the options' answers, fixed choices checked by pre-gen.
 OPTIONS_JSON = r"""{{ {
     "ci_provider": cookiecutter.ci_provider,
+    "use_celery": cookiecutter.use_celery,
     "use_docker": cookiecutter.use_docker,
     "use_kubernetes": cookiecutter.use_kubernetes,
     "open_source_license": cookiecutter.open_source_license,
@@ -38,9 +39,22 @@ class Needs(NamedTuple):
 
 
 # Option -> the files it brings. Every file an option adds is named here and nowhere else.
+# "{package}" stands for the project package, which is named like the project directory.
 OPTION_FILES: tuple[Needs, ...] = (
     Needs("ci_provider", lambda value: value == "github", (".github",)),
     Needs("ci_provider", lambda value: value == "gitlab", (".gitlab-ci.yml",)),
+    Needs(
+        "use_celery",
+        lambda value: value is True,
+        (
+            "{package}/celery.py",
+            "core/tasks.py",
+            "core/api/tasks.py",
+            "core/health/broker.py",
+            "tests/integration/test_celery.py",
+            "tests/integration/test_broker_health.py",
+        ),
+    ),
     Needs(
         "use_docker",
         lambda value: value is True,
@@ -101,7 +115,7 @@ def remove_unused(project_dir: Path, options: dict[str, object]) -> None:
         if row.needed(options[row.option]):
             continue
         for relative in row.paths:
-            path = project_dir / relative
+            path = project_dir / relative.format(package=project_dir.name)
             if path.is_dir():
                 shutil.rmtree(path)
             else:

@@ -270,6 +270,7 @@ RULES: tuple[Rule, ...] = (
         "use an IANA time zone name such as UTC or Europe/Berlin",
     ),
     Rule("ci_provider", one_of(*CI_PROVIDERS), f"use one of {listed(CI_PROVIDERS)}"),
+    Rule("use_celery", is_boolean, "use yes or no"),
     Rule("use_docker", is_boolean, "use yes or no"),
     Rule("use_kubernetes", is_boolean, "use yes or no"),
     Rule("open_source_license", one_of(*LICENSES), f"use one of {listed(LICENSES)}"),

@@ -70,7 +70,7 @@ REFUSED = [variant for variant in COMBINATIONS if not allowed(variant)]
 
 # The options that change Python files (code, requirements, tool settings); every other option
 # must leave them alone, which test_variant proves.
-PYTHON_OPTIONS = ("python_version", "use_docker")
+PYTHON_OPTIONS = ("python_version", "use_celery", "use_docker")
 DEFAULTS = template_defaults()
 PYTHON_GROUPS = sorted(
     {tuple(variant[option] for option in PYTHON_OPTIONS) for variant in VARIANTS}
@@ -119,6 +119,7 @@ def reference_fingerprint(
     return fingerprint
 
 
+@pytest.mark.matrix
 @pytest.mark.parametrize("variant", VARIANTS, ids=variant_id)
 def test_variant(
     variant: dict[str, Any],
@@ -148,7 +149,8 @@ def test_variant(
     for row in OPTION_FILES:
         wanted = row.needed(variant[row.option])
         for relative in row.paths:
-            assert (project / relative).exists() == wanted, f"{relative} with {variant}"
+            path = project / relative.format(package=project.name)
+            assert path.exists() == wanted, f"{relative} with {variant}"
 
     # Only PYTHON_OPTIONS change Python, so one slow run per PYTHON_GROUPS entry covers every
     # variant; an option that changes Python must join PYTHON_OPTIONS.
@@ -156,6 +158,7 @@ def test_variant(
     assert python_fingerprint(project) == reference_fingerprint(group)
 
 
+@pytest.mark.matrix
 @pytest.mark.parametrize("variant", REFUSED, ids=variant_id)
 def test_refused_combination_writes_nothing(variant: dict[str, Any], tmp_path: Path) -> None:
     with pytest.raises(Exception, match="Stopped before writing anything"):

@@ -185,6 +185,15 @@ def test_ruff_passes_on_every_bake(baked: tuple[dict[str, str], Path]) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def files_mentioning(project: Path, pattern: str) -> list[Path]:
+    """The bake's files whose text matches `pattern`, ignoring case."""
+    return [
+        path.relative_to(project)
+        for path, text in text_files(project)
+        if re.search(pattern, text, re.IGNORECASE)
+    ]
+
+
 def bake_with(cookies_session, **answers: object) -> Path:
     result = cookies_session.bake(extra_context=answers, template=str(TEMPLATE))
     assert result.exit_code == 0, result.exception
@@ -193,11 +202,7 @@ def bake_with(cookies_session, **answers: object) -> Path:
 
 def test_kubernetes_is_absent_and_unmentioned_by_default(cookies_session) -> None:
     project = bake_with(cookies_session, project_name="No Kube")
-    mentions = [
-        path.relative_to(project)
-        for path, text in text_files(project)
-        if re.search(r"kubernetes|k8s|kustomiz|kubectl", text, re.IGNORECASE)
-    ]
+    mentions = files_mentioning(project, r"kubernetes|k8s|kustomiz|kubectl")
 
     assert not (project / "deploy").exists()
     assert mentions == []
@@ -245,11 +250,7 @@ def test_proprietary_has_no_license_file(cookies_session) -> None:
 
 def test_docker_is_absent_and_unmentioned_without_it(cookies_session) -> None:
     project = bake_with(cookies_session, project_name="Bare Metal", use_docker=False)
-    mentions = [
-        path.relative_to(project)
-        for path, text in text_files(project)
-        if re.search(r"docker|compose", text, re.IGNORECASE)
-    ]
+    mentions = files_mentioning(project, r"docker|compose")
     targets = re.findall(r"^([a-z-]+):", (project / "Makefile").read_text(), re.MULTILINE)
 
     assert not (project / "docker").exists()
@@ -258,3 +259,19 @@ def test_docker_is_absent_and_unmentioned_without_it(cookies_session) -> None:
     assert mentions == []
     assert {"up", "down", "image", "logs"}.isdisjoint(targets)
     assert {"install", "test", "serve", "worker"} <= set(targets)
+
+
+def test_celery_is_absent_and_unmentioned_without_it(cookies_session) -> None:
+    project = bake_with(cookies_session, project_name="Plain Service", use_celery=False)
+    # Not "worker": gunicorn has workers too.
+    mentions = files_mentioning(project, r"celery|broker|beat")
+    targets = re.findall(r"^([a-z-]+):", (project / "Makefile").read_text(), re.MULTILINE)
+    package = project / "plain_service"
+
+    assert not (package / "celery.py").exists()
+    for relative in ("core/tasks.py", "core/api/tasks.py", "core/health/broker.py"):
+        assert not (project / relative).exists(), relative
+    assert not list((project / "tests").rglob("*celery*"))
+    assert mentions == []
+    assert {"worker", "beat"}.isdisjoint(targets)
+    assert {"install", "test", "serve", "up"} <= set(targets)

@@ -1,8 +1,9 @@
 """Structured logging: one pipeline for structlog and the standard library.
 
-Every record, from our code, Django, gunicorn or Celery, is rendered by structlog: JSON lines in
-production, a readable console format in development. The request's context (its request_id) is
-merged into every record, and values under sensitive keys are masked before rendering.
+Every record, from our code, Django, gunicorn or any other library, is rendered by structlog: JSON
+lines in production, a readable console format in development. The request's context (its
+request_id) is merged into every record, and values under sensitive keys are masked before
+rendering.
 
 This module imports nothing from Django, so gunicorn's config can use it before Django starts.
 """

@@ -1,8 +1,10 @@
 #!/bin/sh
 # Starts one process of the service. The first argument picks it:
 #   web      gunicorn with gunicorn.conf.py (the default); MIGRATE_ON_START=true migrates first
+{%- if cookiecutter.use_celery %}
 #   worker   a Celery worker
 #   beat     the Celery beat scheduler (run exactly one)
+{%- endif %}
 #   migrate  apply migrations, then exit
 # Anything else runs as given, e.g. `python manage.py shell`.
 set -eu
@@ -19,6 +21,7 @@ case "${1:-web}" in
         fi
         exec gunicorn
         ;;
+{%- if cookiecutter.use_celery %}
     worker)
         wait_for_database
         exec celery --app {{ cookiecutter.project_slug }} --quiet worker --loglevel "${LOG_LEVEL:-INFO}"
@@ -29,6 +32,7 @@ case "${1:-web}" in
         exec celery --app {{ cookiecutter.project_slug }} --quiet beat --loglevel "${LOG_LEVEL:-INFO}" \
             --schedule /tmp/celerybeat-schedule
         ;;
+{%- endif %}
     migrate)
         wait_for_database
         exec python manage.py migrate --noinput

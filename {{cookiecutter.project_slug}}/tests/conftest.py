@@ -5,17 +5,13 @@ pytest-django creates and drops the test database.
 """
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import structlog
-from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from apps.users.models import User
-
-from {{ cookiecutter.project_slug }}.celery import app as celery_app
 
 from .factories import UserFactory
 
@@ -43,10 +39,3 @@ def clean_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture(scope="session")
-def celery_worker() -> Iterator[Any]:
-    """A real Celery worker, in a thread, consuming from the real broker."""
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield celery_app

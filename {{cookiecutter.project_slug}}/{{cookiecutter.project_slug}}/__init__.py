@@ -1,6 +1,9 @@
-"""The project package: URL configuration, WSGI/ASGI entry points and the Celery app."""
+"""The project package: URL configuration and WSGI/ASGI entry points."""
+{%- if cookiecutter.use_celery %}
 
 from .celery import app as celery_app
 
-__version__ = "{{ cookiecutter.version }}"
 __all__ = ["__version__", "celery_app"]
+{%- endif %}
+
+__version__ = "{{ cookiecutter.version }}"

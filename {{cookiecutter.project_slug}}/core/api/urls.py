@@ -3,13 +3,18 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from .views import HeartbeatView, ServiceInfoView
+{% if cookiecutter.use_celery -%}
+from .tasks import HeartbeatView
+{% endif -%}
+from .views import ServiceInfoView
 
 app_name = "api"
 
 urlpatterns = [
     path("info/", ServiceInfoView.as_view(), name="info"),
+{%- if cookiecutter.use_celery %}
     path("heartbeat/", HeartbeatView.as_view(), name="heartbeat"),
+{%- endif %}
     path("auth/", include("apps.users.api.auth_urls")),
     path("users/", include("apps.users.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

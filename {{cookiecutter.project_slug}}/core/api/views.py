@@ -3,12 +3,10 @@
 from django.conf import settings
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny, IsAdminUser
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-
-from core.tasks import heartbeat
 
 from {{ cookiecutter.project_slug }} import __version__
 
@@ -26,17 +24,3 @@ class ServiceInfoView(APIView):
     )
     def get(self, request: Request) -> Response:
         return Response({"name": settings.SERVICE_NAME, "version": __version__})
-
-
-class HeartbeatView(APIView):
-    """Enqueue the heartbeat task: staff can prove the worker path end to end after a deploy."""
-
-    permission_classes = [IsAdminUser]
-
-    @extend_schema(
-        request=None,
-        responses={202: inline_serializer("TaskAccepted", {"task_id": serializers.CharField()})},
-    )
-    def post(self, request: Request) -> Response:
-        result = heartbeat.delay()
-        return Response({"task_id": result.id}, status=202)

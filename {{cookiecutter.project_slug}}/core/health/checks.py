@@ -1,5 +1,6 @@
 """Readiness checks: each touches one dependency and raises when it cannot be used.
 
+settings.READINESS_CHECKS names the checks besides the databases, by dotted path.
 run_checks() runs them side by side in threads and stops waiting after a timeout, so a dead
 dependency makes /ready answer 503 quickly instead of hanging the probe.
 """
@@ -10,13 +11,14 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from functools import cache as cache_result
 from functools import partial
+from importlib import import_module
 from time import perf_counter
 from uuid import uuid4
 
-from celery import current_app
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import connections
+from django.utils.module_loading import import_string
 
 Check = Callable[[], None]
 
@@ -61,32 +63,31 @@ def check_cache() -> None:
         cache.delete(key)
 
 
-def check_broker() -> None:
-    with current_app.connection_for_write() as connection:
-        connection.ensure_connection(
-            max_retries=1, interval_start=0, timeout=settings.HEALTH_CHECK_TIMEOUT
-        )
-
-
 @cache_result
 def load_client_modules() -> None:
     """Import, once and in one thread, the client modules that the checks would load lazily.
 
     Two threads importing the same modules at once can fail with ImportError or
-    _DeadlockError, which would report a healthy dependency as down.
+    _DeadlockError, which would report a healthy dependency as down. A check's module may
+    define load_client_modules() too; registered_checks() calls it here, in the caller's thread.
     """
     caches["default"].client  # type: ignore[attr-defined]  # noqa: B018 - django-redis client
-    current_app.connection_for_write().transport  # noqa: B018 - kombu transport class
+    for path in settings.READINESS_CHECKS.values():
+        module_path = path.rpartition(".")[0]
+        if module_path != __name__:
+            loader = getattr(import_module(module_path), "load_client_modules", None)
+            if loader is not None:
+                loader()
 
 
 def registered_checks() -> dict[str, Check]:
-    """Every database alias, the cache and the Celery broker."""
+    """Every database alias and each check named in settings.READINESS_CHECKS."""
     load_client_modules()
     checks: dict[str, Check] = {
         f"database:{alias}": partial(check_database, alias) for alias in settings.DATABASES
     }
-    checks["cache"] = check_cache
-    checks["broker"] = check_broker
+    for name, path in settings.READINESS_CHECKS.items():
+        checks[name] = import_string(path)
     return checks
 
 

@@ -209,6 +209,12 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
 
+# Readiness: every check must answer within this many seconds. Besides one per database,
+# /ready runs each check named here: name -> dotted path of a function that raises on failure.
+HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
+READINESS_CHECKS = {"cache": "core.health.checks.check_cache"}
+{%- if cookiecutter.use_celery %}
+
 # Celery: broker and results on Redis, JSON only, tasks acknowledged after they finish.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
@@ -233,9 +239,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "core.tasks.heartbeat", "schedule": 60.0},
 }
-
-# Readiness: every check must answer within this many seconds.
-HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+READINESS_CHECKS["broker"] = "core.health.broker.check_broker"
+{%- endif %}
 
 # /metrics asks for "Authorization: Bearer <METRICS_TOKEN>" when a token is set.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
@@ -244,7 +250,6 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = build_logging_config(LOG_FORMAT, LOG_LEVEL)
-DJANGO_STRUCTLOG_CELERY_ENABLED = True
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
 DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = True
 # request_finished is the access line; request_started would double every request.

@@ -1,10 +1,12 @@
 """A real worker runs the sample task, and its log lines carry the enqueuing request's id."""
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import structlog
+from celery.contrib.testing.worker import start_worker
 from celery.result import AsyncResult
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -12,7 +14,16 @@ from rest_framework.test import APIClient
 from apps.users.models import User
 from core.tasks import HEARTBEAT_KEY, heartbeat
 
+from {{ cookiecutter.project_slug }}.celery import app as celery_app
+
 pytestmark = pytest.mark.celery
+
+
+@pytest.fixture(scope="session")
+def celery_worker() -> Iterator[Any]:
+    """A real Celery worker, in a thread, consuming from the real broker."""
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        yield celery_app
 
 
 def test_heartbeat_runs_on_a_real_worker(celery_worker: Any, clean_cache: None) -> None:

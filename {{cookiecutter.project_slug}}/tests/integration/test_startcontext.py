@@ -162,7 +162,7 @@ BAD_NAMES = {
     "django": "shadow the installed module 'django'",
     "rest_framework": "reserved",
     "redis": "shadow the installed module 'redis'",
-    "celery": "shadow the installed module 'celery'",
+    "structlog": "shadow the installed module 'structlog'",
 }
 
 
