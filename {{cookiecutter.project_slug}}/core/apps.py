@@ -3,6 +3,7 @@
 import os
 
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 
 
 class CoreConfig(AppConfig):
@@ -13,11 +14,13 @@ class CoreConfig(AppConfig):
         from {{ cookiecutter.project_slug }} import __version__
 
         from . import signals
+        from .database import limit_new_connection
         from .logging import configure_structlog
         from .metrics import APP_INFO
 
         configure_structlog()
         signals.connect()
+        connection_created.connect(limit_new_connection, dispatch_uid="statement-timeout")
         # In Prometheus multiprocess mode every process writes there, manage.py commands too.
         if metrics_dir := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             os.makedirs(metrics_dir, exist_ok=True)

@@ -88,6 +88,8 @@ DATABASE_OPTIONS = {
     "isolation_level": "read committed",
     "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=3),
 }
+# The server aborts a statement that runs longer (core/database.py); 0 turns the limit off.
+DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=5.0)
 
 
 def database_from_url(variable: str) -> dict[str, Any]:
