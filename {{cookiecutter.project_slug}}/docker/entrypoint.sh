@@ -2,7 +2,7 @@
 # Starts one process of the service. The first argument picks it:
 #   web      gunicorn with gunicorn.conf.py (the default); MIGRATE_ON_START=true migrates first
 {%- if cookiecutter.use_celery %}
-#   worker   a Celery worker
+#   worker   a Celery worker; further arguments go to `celery worker` (e.g. --concurrency 4)
 #   beat     the Celery beat scheduler (run exactly one)
 {%- endif %}
 #   migrate  apply migrations, then exit
@@ -23,8 +23,9 @@ case "${1:-web}" in
         ;;
 {%- if cookiecutter.use_celery %}
     worker)
+        shift
         wait_for_database
-        exec celery --app {{ cookiecutter.project_slug }} --quiet worker --loglevel "${LOG_LEVEL:-INFO}"
+        exec celery --app {{ cookiecutter.project_slug }} --quiet worker --loglevel "${LOG_LEVEL:-INFO}" "$@"
         ;;
     beat)
         wait_for_database

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from apps.users.models import User
-from core.tasks import HEARTBEAT_KEY, heartbeat
+from core.tasks import HEARTBEAT_KEY, heartbeat, record_key
 
 from {{ cookiecutter.project_slug }}.celery import app as celery_app
 
@@ -27,9 +27,30 @@ def celery_worker() -> Iterator[Any]:
 
 
 def test_heartbeat_runs_on_a_real_worker(celery_worker: Any, clean_cache: None) -> None:
-    recorded_at = heartbeat.delay().get(timeout=20)
+    result = heartbeat.delay()
+    recorded_at = result.get(timeout=20)
 
     assert cache.get(HEARTBEAT_KEY) == recorded_at
+    assert cache.get(record_key(result.id)) == recorded_at
+
+
+def test_a_heartbeat_delivered_twice_takes_effect_once(
+    celery_worker: Any, clean_cache: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The same task id run again, as after a worker died before acknowledging it."""
+    caplog.set_level(logging.INFO)
+    first = heartbeat.apply_async(task_id="heartbeat-redelivered").get(timeout=20)
+
+    again = heartbeat.apply_async(task_id="heartbeat-redelivered").get(timeout=20)
+
+    assert again == first
+    assert cache.get(record_key("heartbeat-redelivered")) == first
+    events = [
+        record.msg["event"]
+        for record in caplog.records
+        if isinstance(record.msg, dict) and str(record.msg.get("event")).startswith("heartbeat_")
+    ]
+    assert events == ["heartbeat_recorded", "heartbeat_already_recorded"]
 
 
 def test_task_logs_carry_the_request_id(
