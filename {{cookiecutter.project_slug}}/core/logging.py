@@ -14,6 +14,8 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import structlog
+from structlog.processors import ExceptionRenderer
+from structlog.tracebacks import ExceptionDictTransformer
 
 REDACTED = "[redacted]"
 SENSITIVE_KEY = re.compile(
@@ -55,10 +57,11 @@ def build_logging_config(log_format: str, level: str) -> dict[str, Any]:
     if log_format not in {"json", "console"}:
         raise ValueError(f"LOG_FORMAT must be 'json' or 'console', not {log_format!r}.")
     final: list[Any]
+    # Tracebacks without local variables, which may hold secrets (passwords, tokens, keys).
     if log_format == "json":
-        final = [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
+        frames = ExceptionDictTransformer(show_locals=False)
+        final = [ExceptionRenderer(frames), structlog.processors.JSONRenderer()]
     else:
-        # Plain tracebacks: rich ones print local variables, which may hold secrets.
         final = [structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)]
     return {
         "version": 1,

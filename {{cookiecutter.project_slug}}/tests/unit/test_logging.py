@@ -64,3 +64,27 @@ def test_structlog_events_are_masked_before_rendering(caplog: pytest.LogCaptureF
     assert isinstance(event, dict)
     assert event["password"] == REDACTED
     assert event["user"] == "ada"
+
+
+@pytest.mark.parametrize("log_format", ["json", "console"])
+def test_tracebacks_leave_local_variables_out(
+    log_format: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    formatter = build_logging_config(log_format, "INFO")["formatters"]["structlog"]
+    factory = formatter.pop("()")
+    handler = logging.StreamHandler()
+    handler.setFormatter(factory(**formatter))
+    record_logger = logging.getLogger("tests.traceback")
+    record_logger.addHandler(handler)
+    record_logger.propagate = False
+    try:
+        database_password = "sekrit-in-a-local"  # noqa: F841 - what a traceback must not show
+        raise RuntimeError("connection failed")
+    except RuntimeError:
+        record_logger.exception("query_failed")
+    finally:
+        record_logger.removeHandler(handler)
+
+    output = capsys.readouterr().err
+    assert "RuntimeError" in output
+    assert "sekrit-in-a-local" not in output
