@@ -12,12 +12,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
 import textwrap
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
@@ -116,18 +117,23 @@ def entrypoint(process: str) -> list[str]:
     return ["sh", ENTRYPOINT, process]
 
 
-@pytest.fixture(scope="class")
-def service(default_bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+@contextlib.contextmanager
+def running_service(
+    bake: Bake,
+    run_dir: Path,
+    env: Mapping[str, str | None] | None = None,
+    worker_args: Sequence[str] = (),
+) -> Iterator[Service]:
     """Web process and worker as production runs them, on a migrated database.
 
-    Production settings, plain HTTP on loopback (so SECURE_SSL_REDIRECT is off), JSON logs. The
-    bake's venv is first on PATH, as the image's Python is. Static files are collected first,
-    as the image build does. The worker gets no PROMETHEUS_MULTIPROC_DIR: in compose and
-    Kubernetes it runs in a container of its own, without one.
+    Production settings, plain HTTP on loopback (so SECURE_SSL_REDIRECT is off), JSON logs, plus
+    `env`. The bake's venv is first on PATH, as the image's Python is. Static files are collected
+    first, as the image build does. The worker gets `worker_args` after `entrypoint.sh worker`
+    and no PROMETHEUS_MULTIPROC_DIR: in compose and Kubernetes it runs in a container of its own,
+    without one.
     """
-    run_dir = tmp_path_factory.mktemp("smoke")
     port = free_port()
-    env = default_bake.prod_env(
+    service_env = bake.prod_env(
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="false",
         PORT=str(port),
@@ -135,18 +141,20 @@ def service(default_bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> Ite
         LOG_FORMAT="json",
         DATABASE_WAIT_TIMEOUT=str(DATABASE_WAIT_TIMEOUT),
     )
+    service_env.update(env or {})
     # The deployment creates it (gunicorn.conf.py empties it at start); every process that
     # imports the project, `manage.py migrate` included, writes its samples there.
     metrics_dir = run_dir / "prometheus"
     metrics_dir.mkdir()
-    web_env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
-    default_bake.run(*entrypoint("migrate"), env=web_env)
-    default_bake.manage("collectstatic", "--noinput", env=web_env)
+    web_env = {**service_env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    bake.run(*entrypoint("migrate"), env=web_env)
+    bake.manage("collectstatic", "--noinput", env=web_env)
+    worker_command = [*entrypoint("worker"), *worker_args]
     with (
-        background(default_bake, "web", entrypoint("web"), run_dir, env=web_env) as web,
-        background(default_bake, "worker", entrypoint("worker"), run_dir, env=env) as worker,
+        background(bake, "web", entrypoint("web"), run_dir, env=web_env) as web,
+        background(bake, "worker", worker_command, run_dir, env=service_env) as worker,
     ):
-        running = Service(default_bake, env, web, worker, f"http://127.0.0.1:{port}", metrics_dir)
+        running = Service(bake, service_env, web, worker, f"http://127.0.0.1:{port}", metrics_dir)
         web.wait_until(
             lambda: running.get("/healthz", timeout=2).status_code == 200,
             timeout=DATABASE_WAIT_TIMEOUT + 60,
@@ -160,6 +168,13 @@ def service(default_bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> Ite
             timeout=DATABASE_WAIT_TIMEOUT + 60,
             what="ready",
         )
+        yield running
+
+
+@pytest.fixture(scope="class")
+def service(default_bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """The default bake's web process and worker, shared by a test class."""
+    with running_service(default_bake, tmp_path_factory.mktemp("smoke")) as running:
         yield running
 
 

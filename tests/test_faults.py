@@ -1,0 +1,550 @@
+"""A fresh bake survives the faults its README promises, with real processes killed and stopped.
+
+The web process (gunicorn, 2 workers) and a Celery worker run as in test_behaviour.py, started by
+docker/entrypoint.sh under production settings, but against a MariaDB and a Redis of this module's
+own, which the tests stop and start again (the session's shared servers are never touched):
+
+* Redis stopped: /healthz stays 200, /ready turns 503 naming the cache and the broker within 2 s,
+  no probe takes longer than the check timeout, a page that does not need Redis still answers;
+  Redis back: /ready is 200 within 5 s and the worker runs tasks again, nothing restarted.
+* MariaDB stopped and started again: the same for the database, and every gunicorn worker's
+  persistent connection is replaced (CONN_HEALTH_CHECKS) without a restart.
+* A Celery pool process SIGKILLed in the middle of the heartbeat task, before and after the task
+  took effect: the task is delivered again and completes, takes effect once, and no message is
+  left in the queue or unacknowledged.
+* A gunicorn worker SIGKILLed: the master boots another, and /metrics still counts every request,
+  the dead worker's included.
+
+To kill the task at a chosen point, the worker loads fault_injection.py (below) with
+`entrypoint.sh worker --include`; it stalls the first delivery of a task whose id asks for it and
+leaves every other task alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import signal
+import subprocess
+import textwrap
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from conftest import (
+    LIVE_PROCESSES,
+    MYSQL_OS_USER,
+    SERVER_INSTALL_HINT,
+    Bake,
+    ManagedProcess,
+    MysqlServer,
+    RedisServer,
+    ServiceConfig,
+    ensure_project_venv,
+    free_port,
+    render_template,
+    require_executables,
+    tail,
+    template_defaults,
+)
+from test_behaviour import (
+    Service,
+    booted_workers,
+    metric_value,
+    per_process_counts,
+    records_with,
+    running_service,
+)
+
+pytestmark = pytest.mark.slow
+
+# The bake's default HEALTH_CHECK_TIMEOUT, and the promises of the issue: /ready reports an
+# outage within OUTAGE_SEEN_WITHIN seconds and a recovery within RECOVERY_SEEN_WITHIN.
+CHECK_TIMEOUT = 2.0
+OUTAGE_SEEN_WITHIN = 2.0
+RECOVERY_SEEN_WITHIN = 5.0
+# What a request may take beyond the check timeout on a loaded machine.
+REQUEST_SLACK = 1.0
+
+
+# --------------------------------------------------------------------------------------------
+# Servers of this module's own
+# --------------------------------------------------------------------------------------------
+
+
+def spawn(name: str, args: Sequence[str], log_dir: Path) -> ManagedProcess:
+    """Start a server in its own session; its log joins a failing test's report."""
+    log_path = log_dir / f"{name}.log"
+    with log_path.open("ab") as log_file:
+        process = subprocess.Popen(
+            [str(arg) for arg in args],
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    managed = ManagedProcess(name, process, log_path)
+    LIVE_PROCESSES.append(managed)
+    return managed
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str, log: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            if predicate():
+                return
+        time.sleep(0.1)
+    pytest.fail(f"not {what} within {timeout}s\n{tail(log)}", pytrace=False)
+
+
+@dataclass
+class StoppableServer:
+    """A server process that a test may stop and start again on the same port and data."""
+
+    name: str
+    command: list[str]
+    log_dir: Path
+    port: int
+    answers: Callable[[], bool]
+    process: ManagedProcess | None = None
+
+    def start(self) -> None:
+        self.process = spawn(self.name, self.command, self.log_dir)
+        wait_for(self.answers, 60, f"{self.name} answering", self.log())
+
+    def stop(self) -> None:
+        """SIGTERM, as an orchestrator stops it; returns once the process has exited."""
+        if self.process is not None:
+            self.process.stop(timeout=30)
+            self.process = None
+
+    def log(self) -> str:
+        return self.process.log() if self.process else ""
+
+
+def start_redis(executable: str, directory: Path) -> StoppableServer:
+    import redis
+
+    port = free_port()
+
+    def answers() -> bool:
+        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+
+    command = [executable, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory)]
+    command += ["--save", "", "--appendonly", "no", "--databases", "4"]
+    server = StoppableServer("redis", command, directory, port, answers)
+    server.start()
+    return server
+
+
+def start_mariadb(mysqld: str, install_db: str, directory: Path) -> StoppableServer:
+    import MySQLdb
+
+    port = free_port()
+    datadir, socket_path = directory / "data", directory / "mysql.sock"
+    subprocess.run(
+        [install_db, f"--user={MYSQL_OS_USER}", f"--datadir={datadir}", f"--tmpdir={directory}"],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+
+    def answers() -> bool:
+        MySQLdb.connect(unix_socket=str(socket_path), user=MYSQL_OS_USER, connect_timeout=1).close()
+        return True
+
+    command = [
+        mysqld,
+        "--no-defaults",
+        f"--user={MYSQL_OS_USER}",
+        f"--datadir={datadir}",
+        f"--socket={socket_path}",
+        f"--port={port}",
+        "--bind-address=127.0.0.1",
+        f"--pid-file={directory / 'mysqld.pid'}",
+        f"--tmpdir={directory}",
+        "--skip-log-bin",
+    ]
+    server = StoppableServer("mariadb", command, directory, port, answers)
+    server.start()
+    return server
+
+
+def admin_of(mariadb: StoppableServer) -> MysqlServer:
+    socket_path = str(mariadb.log_dir / "mysql.sock")
+    kwargs = {"unix_socket": socket_path, "user": MYSQL_OS_USER, "connect_timeout": 5}
+    return MysqlServer(host="127.0.0.1", port=mariadb.port, admin_connect_kwargs=kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# Fault injection in the worker
+# --------------------------------------------------------------------------------------------
+
+FAULT_INJECTION = textwrap.dedent(
+    '''
+    """Stall a task at a chosen point on its first delivery, so a test can SIGKILL it there.
+
+    A task id "stall-before-<x>" stalls before the task runs; "stall-after-<x>" stalls once the
+    heartbeat has taken effect (right after it logs heartbeat_recorded), before it returns. The
+    stalled process writes its pid to $FAULT_STALL_DIR/<task id>; a redelivery finds that file
+    and runs normally.
+    """
+
+    import os
+    import time
+    from pathlib import Path
+
+    from celery import current_task
+    from celery.signals import task_prerun
+
+    import core.tasks
+
+    STALL_DIR = Path(os.environ["FAULT_STALL_DIR"])
+
+
+    def stall_once(task_id, point):
+        if not str(task_id).startswith(f"stall-{point}-"):
+            return
+        try:
+            fd = os.open(STALL_DIR / task_id, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        except FileExistsError:
+            return
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        time.sleep(300)
+
+
+    @task_prerun.connect
+    def stall_before(task_id=None, **kwargs):
+        stall_once(task_id, "before")
+
+
+    class StallAfterRecording:
+        def __init__(self, logger):
+            self._logger = logger
+
+        def __getattr__(self, name):
+            return getattr(self._logger, name)
+
+        def info(self, event, **kwargs):
+            self._logger.info(event, **kwargs)
+            if event == "heartbeat_recorded":
+                stall_once(current_task.request.id, "after")
+
+
+    core.tasks.logger = StallAfterRecording(core.tasks.logger)
+    '''
+)
+
+ENQUEUE = "from core.tasks import heartbeat; heartbeat.apply_async(task_id={task_id!r})"
+
+OUTCOME = textwrap.dedent(
+    """
+    import json
+    from celery.result import AsyncResult
+    from django.core.cache import cache
+    from core.tasks import record_key
+    result = AsyncResult({task_id!r}).get(timeout=60)
+    print(json.dumps({{"result": result, "record": cache.get(record_key({task_id!r}))}}))
+    """
+)
+
+
+def enqueue_heartbeat(service: Service, task_id: str) -> None:
+    service.bake.manage("shell", "-c", ENQUEUE.format(task_id=task_id), env=service.env)
+
+
+def task_outcome(service: Service, task_id: str) -> dict[str, Any]:
+    """The task's result (waiting for it) and the record it left in the cache."""
+    code = OUTCOME.format(task_id=task_id)
+    result = service.bake.manage("shell", "-c", code, env=service.env)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------------------------
+# The service under test
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Lab:
+    """The running service and the servers it depends on, which tests may stop."""
+
+    service: Service
+    redis: StoppableServer
+    mariadb: StoppableServer
+    broker_db: int
+    stall_dir: Path
+
+
+@pytest.fixture(scope="module")
+def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    from pytest_mysql.config import get_config as mysql_config
+    from pytest_redis.config import get_config as redis_config
+
+    mysql, redis_exec = mysql_config(request), redis_config(request).exec
+    require_executables(
+        {
+            "mysql_mysqld": mysql.mysqld,
+            "mysql_install_db": mysql.install_db,
+            "redis_exec": redis_exec,
+        },
+        SERVER_INSTALL_HINT,
+    )
+    run_dir = tmp_path_factory.mktemp("faults")
+    redis_dir, mariadb_dir, inject_dir, stall_dir = (
+        run_dir / name for name in ("redis", "mariadb", "inject", "stalls")
+    )
+    for directory in (redis_dir, mariadb_dir, inject_dir, stall_dir):
+        directory.mkdir()
+    (inject_dir / "fault_injection.py").write_text(FAULT_INJECTION)
+
+    redis = start_redis(str(redis_exec), redis_dir)
+    mariadb = start_mariadb(str(mysql.mysqld), str(mysql.install_db), mariadb_dir)
+    try:
+        path = render_template(run_dir / "bake")
+        context = template_defaults()
+        name, password = "faults", secrets.token_urlsafe(24)
+        admin_of(mariadb).create_database(name, name, password)
+        cache_db, broker_db = RedisServer("127.0.0.1", redis.port, None, 0, 4).allocate(2)
+        services = ServiceConfig(
+            database_name=name,
+            database_user=name,
+            database_password=password,
+            database_url=f"mysql://{name}:{password}@127.0.0.1:{mariadb.port}/{name}",
+            redis_url=f"redis://127.0.0.1:{redis.port}/{cache_db}",
+            celery_broker_url=f"redis://127.0.0.1:{redis.port}/{broker_db}",
+        )
+        bake = Bake(
+            path, context, ensure_project_venv(path, str(context["python_version"])), services
+        )
+        env = {
+            "PYTHONPATH": str(inject_dir),
+            "FAULT_STALL_DIR": str(stall_dir),
+            "AUTH_THROTTLE_RATE": "10000/min",
+        }
+        worker_args = ["--include", "fault_injection", "--concurrency", "2"]
+        with running_service(bake, run_dir, env=env, worker_args=worker_args) as service:
+            yield Lab(service, redis, mariadb, broker_db, stall_dir)
+    finally:
+        redis.stop()
+        mariadb.stop()
+
+
+@pytest.fixture
+def lab_up(lab: Lab) -> Iterator[Lab]:
+    """The lab with both servers running before and after the test, whatever it stopped."""
+    yield lab
+    for server in (lab.redis, lab.mariadb):
+        if server.process is None:
+            server.start()
+
+
+# --------------------------------------------------------------------------------------------
+# Probes during an outage
+# --------------------------------------------------------------------------------------------
+
+
+def probe(service: Service, path: str) -> tuple[requests.Response, float]:
+    """GET `path`; fails the test if it takes longer than the check timeout allows."""
+    started = time.monotonic()
+    try:
+        response = service.get(path, timeout=CHECK_TIMEOUT + REQUEST_SLACK)
+    except requests.Timeout:
+        pytest.fail(f"{path} hung past {CHECK_TIMEOUT + REQUEST_SLACK}s", pytrace=False)
+    return response, time.monotonic() - started
+
+
+def failing_checks(response: requests.Response) -> set[str]:
+    return {name for name, check in response.json()["checks"].items() if check["status"] != "ok"}
+
+
+def seconds_until_ready_is(service: Service, status: int, within: float) -> float:
+    """Poll /ready until it answers `status`; fail if that takes longer than `within`."""
+    started = time.monotonic()
+    last = None
+    while time.monotonic() - started < within:
+        last, _ = probe(service, "/ready")
+        if last.status_code == status:
+            return time.monotonic() - started
+        time.sleep(0.1)
+    body = last.text if last is not None else "(no answer)"
+    pytest.fail(f"/ready did not answer {status} within {within}s; last: {body}", pytrace=False)
+
+
+def live_gunicorn_workers(service: Service) -> set[str]:
+    return {pid for pid in booted_workers(service.web.log()) if Path(f"/proc/{pid}").exists()}
+
+
+def assert_outage_handled(service: Service, down: set[str]) -> None:
+    """/ready 503 naming exactly `down`, quickly; /healthz and a page needing neither still 200."""
+    for _ in range(6):  # both gunicorn workers, several times
+        ready, took = probe(service, "/ready")
+        assert ready.status_code == 503, ready.text
+        assert failing_checks(ready) == down, ready.text
+        assert took <= CHECK_TIMEOUT + REQUEST_SLACK, took
+        for path in ("/healthz", "/api/v1/info/"):
+            response, _ = probe(service, path)
+            assert response.status_code == 200, (path, response.text)
+
+
+def test_redis_outage_and_recovery(lab_up: Lab) -> None:
+    service = lab_up.service
+    assert service.get("/ready").status_code == 200
+    workers_before = live_gunicorn_workers(service)
+
+    lab_up.redis.stop()
+    seen = seconds_until_ready_is(service, 503, within=OUTAGE_SEEN_WITHIN)
+    assert_outage_handled(service, down={"cache", "broker"})
+
+    lab_up.redis.start()
+    recovered = seconds_until_ready_is(service, 200, within=RECOVERY_SEEN_WITHIN)
+    print(f"redis: /ready 503 after {seen:.2f}s, 200 again {recovered:.2f}s after restart")
+
+    # Nothing was restarted: the same gunicorn workers, and the worker reconnects to the broker.
+    assert live_gunicorn_workers(service) == workers_before
+    assert service.worker.alive()
+    task_id = f"after-redis-{uuid.uuid4()}"
+    enqueue_heartbeat(service, task_id)
+    outcome = task_outcome(service, task_id)
+    assert outcome["result"] == outcome["record"], outcome
+
+
+def token_attempts(service: Service, count: int = 8) -> list[int]:
+    """Failed logins from several threads: each one queries the users table."""
+
+    def attempt(_: int) -> int:
+        response = service.request(
+            "POST",
+            "/api/v1/auth/token/",
+            json={"email": "nobody@example.com", "password": "wrong"},
+            timeout=30,  # password hashing, queued behind the other threads
+        )
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(attempt, range(count)))
+
+
+def test_mariadb_outage_and_recovery(lab_up: Lab) -> None:
+    service = lab_up.service
+    # Both workers hold a persistent connection (CONN_MAX_AGE) when the server goes away.
+    assert set(token_attempts(service)) == {401}
+    workers_before = live_gunicorn_workers(service)
+
+    lab_up.mariadb.stop()
+    seen = seconds_until_ready_is(service, 503, within=OUTAGE_SEEN_WITHIN)
+    assert_outage_handled(service, down={"database:default"})
+
+    lab_up.mariadb.start()
+    recovered = seconds_until_ready_is(service, 200, within=RECOVERY_SEEN_WITHIN)
+    print(f"mariadb: /ready 503 after {seen:.2f}s, 200 again {recovered:.2f}s after restart")
+
+    # Every worker's stale connection is noticed and replaced: no 500, no restart.
+    assert set(token_attempts(service, count=12)) == {401}
+    assert live_gunicorn_workers(service) == workers_before
+
+
+# --------------------------------------------------------------------------------------------
+# A worker process killed in the middle of a task
+# --------------------------------------------------------------------------------------------
+
+
+def broker_backlog(lab: Lab) -> tuple[int, int]:
+    """Messages waiting in the default queue, and messages delivered but not acknowledged."""
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=lab.redis.port, db=lab.broker_db)
+    try:
+        return int(client.llen("celery")), int(client.hlen("unacked"))
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("point", ["before", "after"])
+def test_killed_task_is_delivered_again_and_takes_effect_once(lab_up: Lab, point: str) -> None:
+    """SIGKILL the pool process running the heartbeat, before or after it took effect."""
+    service = lab_up.service
+    task_id = f"stall-{point}-{uuid.uuid4()}"
+    enqueue_heartbeat(service, task_id)
+    marker = lab_up.stall_dir / task_id
+    service.worker.wait_until(
+        lambda: marker.exists() and marker.read_text().isdigit(),
+        timeout=30,
+        what=f"stalling {task_id}",
+    )
+    os.kill(int(marker.read_text()), signal.SIGKILL)
+
+    outcome = task_outcome(service, task_id)
+
+    events = [r.get("event") for r in records_with(service.worker.log(), task_id=task_id)]
+    recorded = records_with(service.worker.log(), task_id=task_id, event="heartbeat_recorded")
+    assert len(recorded) == 1, events
+    assert outcome["result"] == outcome["record"] == recorded[0]["at"], outcome
+    again = events.count("heartbeat_already_recorded")
+    assert again == (1 if point == "after" else 0), events
+    assert re.search(r"exited with 'signal 9 \(SIGKILL\)'", service.worker.log())
+    wait_for(lambda: broker_backlog(lab_up) == (0, 0), 10, "an empty queue", service.worker.log())
+
+
+# --------------------------------------------------------------------------------------------
+# A gunicorn worker killed
+# --------------------------------------------------------------------------------------------
+
+ALL_REQUESTS = "django_http_requests_before_middlewares_total"
+
+
+def test_killed_gunicorn_worker_is_replaced_and_metrics_stay_right(lab_up: Lab) -> None:
+    service = lab_up.service
+    workers = live_gunicorn_workers(service)
+    assert len(workers) == 2, workers
+    victim = min(workers)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for _ in range(10):  # until the victim served some, which must stay counted
+            list(pool.map(lambda _: service.get("/healthz"), range(20)))
+            if per_process_counts(service, ALL_REQUESTS).get(victim, 0) > 0:
+                break
+    before = metric_value(service.scrape(), ALL_REQUESTS)
+    served_by_victim = per_process_counts(service, ALL_REQUESTS).get(victim, 0)
+    assert served_by_victim > 0
+
+    os.kill(int(victim), signal.SIGKILL)
+    service.web.wait_until(
+        lambda: len(live_gunicorn_workers(service) - workers) == 1,
+        timeout=30,
+        what="booting a worker in place of the killed one",
+    )
+    (replacement,) = live_gunicorn_workers(service) - workers
+
+    sent = 0
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for _ in range(10):  # until the new worker served some
+            codes = list(pool.map(lambda _: service.get("/healthz").status_code, range(20)))
+            assert set(codes) == {200}, codes
+            sent += len(codes)
+            if per_process_counts(service, ALL_REQUESTS).get(replacement, 0) > 0:
+                break
+    counts = per_process_counts(service, ALL_REQUESTS)
+    assert counts.get(replacement, 0) > 0, counts
+    # The dead worker's counts stay in the sums; its live-only gauges went at child_exit, and
+    # no sample names its pid.
+    assert counts.get(victim, 0) == served_by_victim, counts
+    assert not list(service.metrics_dir.glob(f"gauge_live*_{victim}.db"))
+    scraped = service.scrape()
+    assert f'pid="{victim}"' not in scraped
+    after = metric_value(scraped, ALL_REQUESTS)
+    assert after - before == sent + 1, (before, after, sent)  # +1: this scrape
