@@ -72,6 +72,18 @@ UNSAFE_PRODUCTION_SETTINGS: dict[str, tuple[dict[str, str], str, str | None]] = 
         "DATABASE_URL",
         None,
     ),
+    "database-url-malformed": (
+        {"DATABASE_URL": f"mysql://app:{LEAKABLE_PASSWORD}@db:port/app"},
+        "DATABASE_URL",
+        LEAKABLE_PASSWORD,
+    ),
+    "redis-url-malformed": (
+        {"REDIS_URL": f"redis://:{LEAKABLE_PASSWORD}@cache:port/0"},
+        "REDIS_URL",
+        LEAKABLE_PASSWORD,
+    ),
+    "redis-url-not-redis": ({"REDIS_URL": "http://127.0.0.1:6379/0"}, "REDIS_URL", None),
+    "broker-url-malformed": ({"CELERY_BROKER_URL": "127.0.0.1:6379"}, "CELERY_BROKER_URL", None),
     "debug-on": ({"DEBUG": "true"}, "DEBUG", None),
     "metrics-token-missing": ({"METRICS_TOKEN": ""}, "METRICS_TOKEN", None),
 }

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from apps.contexts import CONTEXTS
 from core.logging import build_logging_config
+from core.utils.validators import validate_redis_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 SERVICE_NAME = {{ cookiecutter.project_name | py_string }}
@@ -94,7 +96,10 @@ DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=5.0
 
 def database_from_url(variable: str) -> dict[str, Any]:
     """One DATABASES entry: persistent connections, checked before reuse, utf8mb4 test tables."""
-    config: dict[str, Any] = env.db_url(variable, engine=DATABASE_ENGINE)
+    try:
+        config: dict[str, Any] = env.db_url(variable, engine=DATABASE_ENGINE)
+    except ValueError:  # e.g. a port that is not a number; the URL itself holds a password
+        raise ImproperlyConfigured(f"{variable} is not a valid database URL.") from None
     config.update(
         {
             "CONN_MAX_AGE": env.int("DATABASE_CONN_MAX_AGE", default=60),
@@ -116,6 +121,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: cache and sessions. Short socket timeouts keep a dead Redis from hanging requests.
 REDIS_URL = env.str("REDIS_URL")
+validate_redis_url("REDIS_URL", REDIS_URL)
 CACHES = {
     "default": {
         "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
@@ -219,6 +225,7 @@ READINESS_CHECKS = {"cache": "core.health.checks.check_cache"}
 
 # Celery: broker and results on Redis, JSON only, tasks acknowledged after they finish.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+validate_redis_url("CELERY_BROKER_URL", CELERY_BROKER_URL)
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"

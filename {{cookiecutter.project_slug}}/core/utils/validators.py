@@ -1,6 +1,8 @@
-"""Checks that production settings run at import time, so a bad deploy fails before serving.
+"""Checks that settings run at import time, so a bad deploy fails before serving.
 
-Each raises ImproperlyConfigured with a message that names the variable to fix.
+Production settings run them all; the URL syntax checks run in every environment. Each raises
+ImproperlyConfigured with a message that names the variable to fix and never echoes its value,
+which may hold a password.
 """
 
 from urllib.parse import urlsplit
@@ -62,4 +64,23 @@ def validate_database_url(url: str) -> None:
     if not (parts.hostname and parts.username and parts.password and parts.path.strip("/")):
         raise ImproperlyConfigured(
             "DATABASE_URL must name a host, user, password and database in production."
+        )
+
+
+REDIS_SCHEMES = {"redis", "rediss"}
+
+
+def validate_redis_url(variable: str, url: str) -> None:
+    """Refuse a Redis URL that a client would only reject at the first request."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError for a port that is not a number
+    except ValueError:
+        raise ImproperlyConfigured(f"{variable} is not a valid URL.") from None
+    if parts.scheme not in REDIS_SCHEMES or not parts.hostname:
+        raise ImproperlyConfigured(f"{variable} must be a redis:// or rediss:// URL with a host.")
+    database = parts.path.strip("/")
+    if (port is not None and not 0 < port < 65536) or (database and not database.isdigit()):
+        raise ImproperlyConfigured(
+            f"{variable} must look like redis://host:6379/0 (a port and a database number)."
         )

@@ -9,6 +9,7 @@ from core.utils.validators import (
     validate_database_url,
     validate_jwt_signing_key,
     validate_metrics_token,
+    validate_redis_url,
     validate_secret_key,
 )
 
@@ -80,3 +81,27 @@ def test_the_jwt_key_must_not_be_the_secret_key() -> None:
 
     with pytest.raises(ImproperlyConfigured, match="differ from SECRET_KEY"):
         validate_jwt_signing_key(shared, shared)
+
+
+@pytest.mark.parametrize(
+    "url", ["redis://127.0.0.1:6379/0", "rediss://:pw@cache.internal:6380/1", "redis://cache"]
+)
+def test_redis_urls_with_a_host_are_accepted(url: str) -> None:
+    validate_redis_url("REDIS_URL", url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "not-a-url",
+        "http://127.0.0.1:6379/0",
+        "redis://:6379/0",
+        "redis://cache:port/0",
+        "redis://cache:0/0",
+        "redis://cache:6379/zero",
+    ],
+)
+def test_malformed_redis_urls_are_refused_by_name(url: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match=r"^CELERY_BROKER_URL "):
+        validate_redis_url("CELERY_BROKER_URL", url)
