@@ -171,11 +171,59 @@ def running_service(
         yield running
 
 
+# The smoke test moves the admin off its default path, as ADMIN_URL lets a deployment do.
+ADMIN_URL = f"staff-{secrets.token_hex(4)}/"
+
+
 @pytest.fixture(scope="class")
 def service(default_bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """The default bake's web process and worker, shared by a test class."""
-    with running_service(default_bake, tmp_path_factory.mktemp("smoke")) as running:
+    run_dir = tmp_path_factory.mktemp("smoke")
+    with running_service(default_bake, run_dir, env={"ADMIN_URL": ADMIN_URL}) as running:
         yield running
+
+
+@dataclass
+class StaffLogin:
+    """A staff user signed in through the admin's login form, as a person would."""
+
+    cookies: dict[str, str]
+    form: requests.Response
+    login: requests.Response
+
+
+@pytest.fixture(scope="class")
+def staff_login(service: Service) -> StaffLogin:
+    password = secrets.token_urlsafe(24)
+    # createsuperuser --noinput takes the login field and REQUIRED_FIELDS from these, whether
+    # the user model signs in by username (Django's) or by e-mail address.
+    answers = {f"DJANGO_SUPERUSER_{field.upper()}": value for field, value in STAFF.items()}
+    answers["DJANGO_SUPERUSER_PASSWORD"] = password
+    service.bake.manage("createsuperuser", "--noinput", env={**service.env, **answers})
+    login_field = service.bake.manage("shell", "-c", USERNAME_FIELD, env=service.env)
+    username = STAFF[login_field.stdout.split()[-1]]
+    admin = f"/{ADMIN_URL}"
+    cookies: dict[str, str] = {}
+    form = service.get(f"{admin}login/", cookies=cookies)
+    assert form.status_code == 200, form.text
+    assert "csrftoken" in cookies, form.headers
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+    assert token, form.text
+    login = service.request(
+        "POST",
+        f"{admin}login/",
+        cookies=cookies,
+        data={
+            "username": username,
+            "password": password,
+            "csrfmiddlewaretoken": token.group(1),
+            "next": admin,
+        },
+    )
+    assert login.status_code == 302, (login.status_code, login.text[:2000])
+    assert login.headers["Location"] == admin, login.headers
+    assert {"sessionid", "csrftoken"} <= set(cookies), cookies.keys()
+    return StaffLogin(cookies, form, login)
 
 
 def json_log_records(log: str) -> tuple[list[dict[str, Any]], list[str]]:
@@ -367,43 +415,14 @@ class TestSmokeWithoutContainerEngine:
         )
 
     def test_task_enqueued_by_a_request_logs_its_request_id_on_the_worker(
-        self, service: Service
+        self, service: Service, staff_login: StaffLogin
     ) -> None:
         """Staff POST /api/v1/heartbeat/ with an X-Request-ID; the worker's task logs that id.
 
-        The staff user logs in through the admin's login form, as a person would, and the API
-        call is a session-authenticated POST with the CSRF token, as a page of the site would send.
+        The API call is a session-authenticated POST with the CSRF token, as a page of the site
+        would send.
         """
-        password = secrets.token_urlsafe(24)
-        # createsuperuser --noinput takes the login field and REQUIRED_FIELDS from these, whether
-        # the user model signs in by username (Django's) or by e-mail address.
-        answers = {f"DJANGO_SUPERUSER_{field.upper()}": value for field, value in STAFF.items()}
-        answers["DJANGO_SUPERUSER_PASSWORD"] = password
-        service.bake.manage("createsuperuser", "--noinput", env={**service.env, **answers})
-        login_field = service.bake.manage("shell", "-c", USERNAME_FIELD, env=service.env)
-        username = STAFF[login_field.stdout.split()[-1]]
-        admin = "/" + service.bake.dotenv.get("ADMIN_URL", "admin/").strip("/") + "/"
-        cookies: dict[str, str] = {}
-        form = service.get(f"{admin}login/", cookies=cookies)
-        assert form.status_code == 200, form.text
-        assert "csrftoken" in cookies, form.headers
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
-        assert token, form.text
-        login = service.request(
-            "POST",
-            f"{admin}login/",
-            cookies=cookies,
-            data={
-                "username": username,
-                "password": password,
-                "csrfmiddlewaretoken": token.group(1),
-                "next": admin,
-            },
-        )
-        assert login.status_code == 302, (login.status_code, login.text[:2000])
-        assert login.headers["Location"] == admin, login.headers
-        assert {"sessionid", "csrftoken"} <= set(cookies), cookies.keys()
-
+        cookies = staff_login.cookies
         request_id = f"smoke-{uuid.uuid4()}"
         response = service.request(
             "POST",
@@ -442,6 +461,51 @@ class TestSmokeWithoutContainerEngine:
             what=f"logging heartbeat_recorded with request_id {request_id}",
         )
         assert [line.get("task_id") for line in heartbeat_lines()] == [task_id], heartbeat_lines()
+
+    def test_session_and_csrf_cookies_are_secure_and_httponly(
+        self, staff_login: StaffLogin
+    ) -> None:
+        """Production sends both cookies over HTTPS only and keeps them from page scripts."""
+        sent = {}
+        for response in (staff_login.form, staff_login.login):
+            for header in response.raw.headers.getlist("Set-Cookie"):
+                parsed: SimpleCookie = SimpleCookie()
+                parsed.load(header)
+                sent.update(parsed)
+        assert {"csrftoken", "sessionid"} <= set(sent), sent.keys()
+        for name in ("csrftoken", "sessionid"):
+            assert sent[name]["secure"], f"{name} is not Secure: {sent[name].OutputString()}"
+            assert sent[name]["httponly"], f"{name} is not HttpOnly: {sent[name].OutputString()}"
+
+    def test_admin_answers_only_at_its_configured_path(self, service: Service) -> None:
+        moved = service.get(f"/{ADMIN_URL}login/")
+        assert moved.status_code == 200, moved.text
+        default = service.get("/admin/login/")
+        assert default.status_code == 404, default.text
+        assert default.json()["error"]["code"] == "not_found"
+
+    def test_credentials_in_a_request_reach_no_log_line(self, service: Service) -> None:
+        """Authorization, Cookie and a password field in one refused login: none of them logged."""
+        secrets_sent = [secrets.token_urlsafe(24) for _ in range(3)]
+        request_id = f"smoke-credentials-{uuid.uuid4()}"
+        response = service.request(
+            "POST",
+            "/api/v1/auth/token/",
+            headers={
+                "Authorization": f"Bearer {secrets_sent[0]}",
+                "Cookie": f"sessionid={secrets_sent[1]}",
+                "X-Request-ID": request_id,
+            },
+            json={"email": "nobody@example.com", "password": secrets_sent[2]},
+        )
+        assert response.status_code == 401, response.text
+        service.web.wait_until(
+            lambda: bool(records_with(service.web.log(), request_id=request_id)),
+            timeout=10,
+            what="logging the refused login",
+        )
+        log = service.web.log()
+        assert [secret for secret in secrets_sent if secret in log] == []
 
     # The two log tests are defined last, so they also read what the other tests of the class
     # made the processes log: admin login, a task, refused requests.
