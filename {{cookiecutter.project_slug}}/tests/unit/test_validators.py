@@ -103,5 +103,5 @@ def test_redis_urls_with_a_host_are_accepted(url: str) -> None:
     ],
 )
 def test_malformed_redis_urls_are_refused_by_name(url: str) -> None:
-    with pytest.raises(ImproperlyConfigured, match=r"^CELERY_BROKER_URL "):
-        validate_redis_url("CELERY_BROKER_URL", url)
+    with pytest.raises(ImproperlyConfigured, match=r"^REDIS_URL "):
+        validate_redis_url("REDIS_URL", url)
