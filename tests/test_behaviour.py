@@ -477,6 +477,21 @@ class TestSmokeWithoutContainerEngine:
             assert sent[name]["secure"], f"{name} is not Secure: {sent[name].OutputString()}"
             assert sent[name]["httponly"], f"{name} is not HttpOnly: {sent[name].OutputString()}"
 
+    @pytest.mark.parametrize("path", ["/api/v1/schema/", "/api/v1/docs/"])
+    def test_api_docs_are_for_staff_only(
+        self, service: Service, staff_login: StaffLogin, path: str
+    ) -> None:
+        """Production settings: 401 without a staff session, the schema or its page with one.
+
+        The refusal is YAML (schema) or plain text (docs page), as drf-spectacular renders it.
+        """
+        anonymous = service.get(path)
+        assert anonymous.status_code == 401, anonymous.text[:500]
+        assert "openapi" not in anonymous.text.lower()
+        staff = service.get(path, cookies=dict(staff_login.cookies))
+        assert staff.status_code == 200, staff.text[:500]
+        assert "openapi" in staff.text.lower() or "swagger" in staff.text.lower(), staff.text[:500]
+
     def test_admin_answers_only_at_its_configured_path(self, service: Service) -> None:
         moved = service.get(f"/{ADMIN_URL}login/")
         assert moved.status_code == 200, moved.text
