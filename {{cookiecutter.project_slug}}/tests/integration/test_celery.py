@@ -3,6 +3,7 @@
 import logging
 from collections.abc import Iterator
 from typing import Any
+from uuid import uuid4
 
 import pytest
 import structlog
@@ -39,12 +40,15 @@ def test_a_heartbeat_delivered_twice_takes_effect_once(
 ) -> None:
     """The same task id run again, as after a worker died before acknowledging it."""
     caplog.set_level(logging.INFO)
-    first = heartbeat.apply_async(task_id="heartbeat-redelivered").get(timeout=20)
+    task_id = f"heartbeat-{uuid4()}"
+    first = heartbeat.apply_async(task_id=task_id).get(timeout=20)
+    # The first result, stored under the same id, must not answer for the second run.
+    AsyncResult(task_id).forget()
 
-    again = heartbeat.apply_async(task_id="heartbeat-redelivered").get(timeout=20)
+    again = heartbeat.apply_async(task_id=task_id).get(timeout=20)
 
     assert again == first
-    assert cache.get(record_key("heartbeat-redelivered")) == first
+    assert cache.get(record_key(task_id)) == first
     events = [
         record.msg["event"]
         for record in caplog.records
