@@ -11,7 +11,8 @@ own, which the tests stop and start again (the session's shared servers are neve
   persistent connection is replaced (CONN_HEALTH_CHECKS) without a restart.
 * A Celery pool process SIGKILLed in the middle of the heartbeat task, before and after the task
   took effect: the task is delivered again and completes, takes effect once, and no message is
-  left in the queue or unacknowledged.
+  left in the queue or unacknowledged. A whole worker SIGKILLed the same way: a worker started
+  afterwards runs the task again once CELERY_VISIBILITY_TIMEOUT (shortened here) has passed.
 * A gunicorn worker SIGKILLed: the master boots another, and /metrics still counts every request,
   the dead worker's included.
 
@@ -49,6 +50,7 @@ from conftest import (
     MysqlServer,
     RedisServer,
     ServiceConfig,
+    background,
     ensure_project_venv,
     free_port,
     render_template,
@@ -59,6 +61,8 @@ from conftest import (
 from test_behaviour import (
     Service,
     booted_workers,
+    celery_ready,
+    entrypoint,
     metric_value,
     per_process_counts,
     records_with,
@@ -250,7 +254,9 @@ FAULT_INJECTION = textwrap.dedent(
     '''
 )
 
-ENQUEUE = "from core.tasks import heartbeat; heartbeat.apply_async(task_id={task_id!r})"
+ENQUEUE = (
+    "from core.tasks import heartbeat; heartbeat.apply_async(task_id={task_id!r}, queue={queue!r})"
+)
 
 OUTCOME = textwrap.dedent(
     """
@@ -264,8 +270,9 @@ OUTCOME = textwrap.dedent(
 )
 
 
-def enqueue_heartbeat(service: Service, task_id: str) -> None:
-    service.bake.manage("shell", "-c", ENQUEUE.format(task_id=task_id), env=service.env)
+def enqueue_heartbeat(service: Service, task_id: str, queue: str = "celery") -> None:
+    code = ENQUEUE.format(task_id=task_id, queue=queue)
+    service.bake.manage("shell", "-c", code, env=service.env)
 
 
 def task_outcome(service: Service, task_id: str) -> dict[str, Any]:
@@ -469,13 +476,13 @@ def test_mariadb_outage_and_recovery(lab_up: Lab) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def broker_backlog(lab: Lab) -> tuple[int, int]:
-    """Messages waiting in the default queue, and messages delivered but not acknowledged."""
+def broker_backlog(lab: Lab, queue: str = "celery") -> tuple[int, int]:
+    """Messages waiting in `queue`, and messages delivered but not acknowledged (any queue)."""
     import redis
 
     client = redis.Redis(host="127.0.0.1", port=lab.redis.port, db=lab.broker_db)
     try:
-        return int(client.llen("celery")), int(client.hlen("unacked"))
+        return int(client.llen(queue)), int(client.hlen("unacked"))
     finally:
         client.close()
 
@@ -504,6 +511,55 @@ def test_killed_task_is_delivered_again_and_takes_effect_once(lab_up: Lab, point
     assert again == (1 if point == "after" else 0), events
     assert re.search(r"exited with 'signal 9 \(SIGKILL\)'", service.worker.log())
     wait_for(lambda: broker_backlog(lab_up) == (0, 0), 10, "an empty queue", service.worker.log())
+
+
+# A worker of its own for the next test, on a queue of its own, so the lab's worker (whose
+# visibility timeout is the bake's ten minutes) neither takes the task nor restores it.
+KILL_QUEUE = "faults-whole-worker"
+SHORT_VISIBILITY_TIMEOUT = 3
+
+
+@contextlib.contextmanager
+def queue_worker(lab: Lab, name: str) -> Iterator[ManagedProcess]:
+    service = lab.service
+    env = {**service.env, "CELERY_VISIBILITY_TIMEOUT": str(SHORT_VISIBILITY_TIMEOUT)}
+    args = [*entrypoint("worker"), "--include", "fault_injection", "--queues", KILL_QUEUE]
+    args += ["--concurrency", "1", "--hostname", f"{name}@%h"]
+    with background(service.bake, name, args, lab.stall_dir.parent, env=env) as worker:
+        worker.wait_until(lambda: celery_ready(worker.log()), timeout=60, what="ready")
+        yield worker
+
+
+def test_task_of_a_killed_worker_runs_again_on_another(lab_up: Lab) -> None:
+    """SIGKILL a whole worker (main process and pool) after the task took effect; a worker
+    started afterwards runs it again once the visibility timeout has passed, to the same effect."""
+    service = lab_up.service
+    task_id = f"stall-after-{uuid.uuid4()}"
+    marker = lab_up.stall_dir / task_id
+    with queue_worker(lab_up, "doomed") as doomed:
+        enqueue_heartbeat(service, task_id, queue=KILL_QUEUE)
+        doomed.wait_until(
+            lambda: marker.exists() and marker.read_text().isdigit(),
+            timeout=30,
+            what=f"stalling {task_id}",
+        )
+        os.killpg(doomed.process.pid, signal.SIGKILL)
+        doomed.process.wait(timeout=10)
+    assert broker_backlog(lab_up, KILL_QUEUE) == (0, 1), "the task should wait unacknowledged"
+
+    with queue_worker(lab_up, "successor") as successor:
+        outcome = task_outcome(service, task_id)
+        recorded = records_with(doomed.log(), task_id=task_id, event="heartbeat_recorded")
+        again = records_with(successor.log(), task_id=task_id, event="heartbeat_already_recorded")
+        assert len(recorded) == 1, doomed.log()
+        assert len(again) == 1, successor.log()
+        assert outcome["result"] == outcome["record"] == recorded[0]["at"], outcome
+        wait_for(
+            lambda: broker_backlog(lab_up, KILL_QUEUE) == (0, 0),
+            10,
+            "an empty queue",
+            successor.log(),
+        )
 
 
 # --------------------------------------------------------------------------------------------

@@ -239,8 +239,12 @@ CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # Redeliver an unacknowledged task after this long (must exceed the task time limit).
-    "visibility_timeout": 10 * 60,
+    # A task whose whole worker vanished (SIGKILL, OOM, lost node) is delivered again after this
+    # many seconds; it must exceed the task time limit, or a long task would run twice.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=10 * 60),
+    # Every worker looks for such tasks every 10 s (kombu's default looks every 100 s).
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
 }
