@@ -24,8 +24,8 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Browsers on these origins (scheme://host[:port]) may call the API from their own pages
-# (django-cors-headers). None by default: a same-site frontend, or one that calls the API from
-# its server, needs none.
+# (django-cors-headers). None by default: pages of the same site, and servers that call the
+# API, need none.
 CORS_ALLOWED_ORIGINS: list[str] = env.list("CORS_ALLOWED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
