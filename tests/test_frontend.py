@@ -45,7 +45,11 @@ FRONTEND_WORDS = r"\bfrontend\b|next\.?js|\bnpm\b|playwright|API_BASE_URL"
 BROWSER_SCRIPT = Path(__file__).resolve().parent / "browser" / "read_status.cjs"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_HINT = "install Debian's Chromium: `apt-get install chromium`"
-NODE_HINT = "install Node.js 20.9 or newer and npm (Debian/Ubuntu: `apt-get install nodejs npm`)"
+MIN_NODE = (20, 9)
+NODE_HINT = (
+    "install Node.js 20.9 or newer with npm (Debian 13: `apt-get install nodejs npm`; older"
+    " releases: NodeSource's or nodejs.org's packages)"
+)
 EXACT_VERSION = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?")
 
 
@@ -251,6 +255,11 @@ def require_tools() -> None:
     for tool in ("node", "npm"):
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} not found: {NODE_HINT}", pytrace=False)
+    version = subprocess.run(
+        ["node", "--version"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    if tuple(int(part) for part in version.lstrip("v").split(".")[:2]) < MIN_NODE:
+        pytest.fail(f"node {version} is too old for Next.js: {NODE_HINT}", pytrace=False)
 
 
 def run(

@@ -13,7 +13,7 @@ test("a wrong password is refused with the API's reason", async ({ page }) => {
   await page.getByLabel("Password").fill(`${password}-wrong`);
   await page.getByRole("button", { name: "Sign in" }).click();
 
-  await expect(page.getByRole("alert")).toContainText("No active account found");
+  await expect(page.getByRole("main").getByRole("alert")).toContainText("No active account found");
   await expect(page).toHaveURL(/\/sign-in$/);
 });
 
