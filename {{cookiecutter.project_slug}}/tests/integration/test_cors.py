@@ -1,5 +1,7 @@
 """CORS: the API answers cross-origin browsers only for origins the environment names."""
 
+from collections.abc import Mapping
+
 import pytest
 from django.test import Client, override_settings
 
@@ -8,16 +10,17 @@ pytestmark = pytest.mark.django_db
 ORIGIN = "https://app.example.com"
 
 
-def preflight(client: Client, origin: str) -> dict[str, str]:
+def preflight(client: Client, origin: str) -> Mapping[str, str]:
+    """The response headers of a browser's preflight request (names are case-insensitive)."""
     response = client.options(
         "/api/v1/info/",
         headers={"Origin": origin, "Access-Control-Request-Method": "GET"},
     )
-    return dict(response.headers)
+    return response.headers
 
 
 def test_no_origin_is_allowed_by_default(client: Client) -> None:
-    assert "access-control-allow-origin" not in {key.lower() for key in preflight(client, ORIGIN)}
+    assert "Access-Control-Allow-Origin" not in preflight(client, ORIGIN)
 
 
 @override_settings(CORS_ALLOWED_ORIGINS=[ORIGIN])
