@@ -26,6 +26,7 @@ OPTIONS_JSON = r"""{{ {
     "use_celery": cookiecutter.use_celery,
     "use_docker": cookiecutter.use_docker,
     "use_kubernetes": cookiecutter.use_kubernetes,
+    "frontend": cookiecutter.frontend,
     "open_source_license": cookiecutter.open_source_license,
 } | tojson }}"""
 
@@ -61,6 +62,7 @@ OPTION_FILES: tuple[Needs, ...] = (
         ("docker", ".dockerignore", "core/settings/build.py"),
     ),
     Needs("use_kubernetes", lambda value: value is True, ("deploy",)),
+    Needs("frontend", lambda value: value == "nextjs", ("frontend",)),
     Needs("open_source_license", lambda value: value != "Proprietary", ("LICENSE",)),
 )
 

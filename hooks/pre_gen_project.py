@@ -72,6 +72,7 @@ PROJECT_IMPORTS = frozenset(
         "csp",
         "django_permissions_policy",
         "whitenoise",
+        "corsheaders",
         "gunicorn",
         "packaging",
         "pytest",
@@ -97,6 +98,7 @@ PROJECT_ROOT_NAMES = frozenset(
         "deploy",
         "scripts",
         "docker",
+        "frontend",
         "manage",
         "requirements",
         "__main__",
@@ -227,6 +229,7 @@ def listed(choices: Iterable[object]) -> str:
 
 PYTHON_VERSIONS = ("3.12", "3.13")
 CI_PROVIDERS = ("github", "gitlab", "none")
+FRONTENDS = ("none", "nextjs")
 LICENSES = ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary")
 TEXT = "use some text on a single line (quotes, '&', backslashes and any letters are fine)"
 
@@ -273,6 +276,7 @@ RULES: tuple[Rule, ...] = (
     Rule("use_celery", is_boolean, "use yes or no"),
     Rule("use_docker", is_boolean, "use yes or no"),
     Rule("use_kubernetes", is_boolean, "use yes or no"),
+    Rule("frontend", one_of(*FRONTENDS), f"use one of {listed(FRONTENDS)}"),
     Rule("open_source_license", one_of(*LICENSES), f"use one of {listed(LICENSES)}"),
 )
 

@@ -121,6 +121,8 @@ def test_a_missing_answer_is_an_error() -> None:
         ("ci_provider", "jenkins", "'github', 'gitlab', 'none'"),
         ("use_kubernetes", "maybe", "yes or no"),
         ("use_kubernetes", 1, "yes or no"),
+        ("frontend", "react", "'none', 'nextjs'"),
+        ("frontend", True, "'none', 'nextjs'"),
         ("open_source_license", "GPL-3.0", "'MIT', 'BSD-3-Clause', 'Apache-2.0', 'Proprietary'"),
     ],
 )

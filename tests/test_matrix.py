@@ -206,6 +206,7 @@ ASSET_VALIDATORS: dict[str, list[str]] = {
         "vendor.compose-spec",
     ],
     "docker/Dockerfile": ["hadolint"],
+    "docker/frontend.Dockerfile": ["hadolint"],
     "docker/entrypoint.sh": ["shellcheck"],
 }
 
