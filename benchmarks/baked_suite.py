@@ -24,7 +24,9 @@ def main() -> int:
     with ExitStack() as stack:
         work = stack.enter_context(harness.workspace("suite"))
         mysql, redis = stack.enter_context(harness.servers(work / "servers"))
-        bake = harness.bake(work / "bake", harness.provision(mysql, redis, "pulsewatch"))
+        bake = harness.bake(
+            work / "bake", harness.provision(mysql, redis, "pulsewatch"), args.template
+        )
         # A user's shell writes bytecode; the tests' environment does not, so allow it here.
         env = {"PYTHONDONTWRITEBYTECODE": None}
         bake.run("pytest", "-p", "no:cacheprovider", "-q", "--no-cov", "-x", env=env)  # warm-up

@@ -168,6 +168,12 @@ def argument_parser(description: str) -> argparse.ArgumentParser:
         "--output", type=Path, default=None, help="directory for <name>.json and <name>.md"
     )
     parser.add_argument(
+        "--template",
+        type=Path,
+        default=TEMPLATE_DIR,
+        help="the template checkout to bake (another commit's, for before/after figures)",
+    )
+    parser.add_argument(
         "--strict",
         action="store_true",
         help="exit 1 when a figure misses its target (errors under load always fail)",
@@ -274,13 +280,32 @@ def provision(
 # --------------------------------------------------------------------------------------------
 
 
+def render(template: Path, output_dir: Path, answers: Mapping[str, Any]) -> Path:
+    """conftest.render_template for any checkout of the template (user config ignored)."""
+    from cookiecutter.main import cookiecutter
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    project = cookiecutter(
+        str(template),
+        no_input=True,
+        extra_context=dict(answers),
+        output_dir=str(output_dir),
+        default_config={
+            "cookiecutters_dir": str(output_dir / ".cookiecutters"),
+            "replay_dir": str(output_dir / ".cookiecutter_replay"),
+        },
+    )
+    return Path(project)
+
+
 def bake(
     output_dir: Path,
     services: conftest.ServiceConfig | None = None,
+    template: Path = TEMPLATE_DIR,
     **extra_context: Any,
 ) -> conftest.Bake:
-    """Render the template with no input and attach the cached venv (built if missing)."""
-    path = conftest.render_template(output_dir, extra_context)
+    """Render `template` with no input and attach the cached venv (built if missing)."""
+    path = render(template, output_dir, extra_context)
     context = {**conftest.template_defaults(), **extra_context}
     venv = conftest.ensure_project_venv(path, str(context["python_version"]))
     empty = conftest.ServiceConfig("", "", "", "", "", "")

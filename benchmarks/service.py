@@ -235,7 +235,7 @@ def main() -> int:
         work = stack.enter_context(harness.workspace("service", keep=args.keep))
         mysql, redis = stack.enter_context(harness.servers(work / "servers"))
         services = harness.provision(mysql, redis, "pulsewatch")
-        bake = harness.bake(work / "bake", services)
+        bake = harness.bake(work / "bake", services, args.template)
         env = bake.prod_env(
             ALLOWED_HOSTS="127.0.0.1,localhost",
             SECURE_SSL_REDIRECT="false",
