@@ -116,13 +116,16 @@ class Report:
             "",
             f"`{self.command}`",
             "",
-            "| Figure | Value | Target | Met |",
-            "| --- | --- | --- | --- |",
+            "| Figure | Value | Target | Met | Detail |",
+            "| --- | --- | --- | --- | --- |",
         ]
         for figure in self.figures:
             met = {None: "", True: "yes", False: "**no**"}[figure["met"]]
             value = f"{format_value(figure['value'])} {figure['unit']}"
-            lines.append(f"| {figure['what']} | {value} | {figure['target'] or ''} | {met} |")
+            detail = figure.get("summary", "")
+            lines.append(
+                f"| {figure['what']} | {value} | {figure['target'] or ''} | {met} | {detail} |"
+            )
         lines += [""] + [f"- {note}" for note in self.notes]
         return "\n".join(lines).rstrip() + "\n"
 

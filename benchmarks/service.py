@@ -70,6 +70,25 @@ from core.settings.prod import MIDDLEWARE
 MIDDLEWARE = [name for name in MIDDLEWARE if name not in {OBSERVABILITY_MIDDLEWARE!r}]
 '''
 
+# CPU time per request through Django's test client: the overhead without wrk, gunicorn and
+# the machine's other load in the figure.
+CPU_PER_REQUEST = """
+import sys, time
+import django
+django.setup()
+from django.test import Client
+client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {sys.argv[2]}")
+for _ in range(50):
+    client.get(sys.argv[1])
+samples = []
+for _ in range(5):
+    started = time.process_time()
+    for _ in range(200):
+        assert client.get(sys.argv[1]).status_code == 200
+    samples.append((time.process_time() - started) / 200 * 1000)
+print(sorted(samples)[2])
+"""
+
 USERS_AND_TOKENS = """
 import json
 import django
@@ -379,6 +398,38 @@ def main() -> int:
                 bare_rps=bare,
             )
             print(f"    full {full} req/s, bare {bare} req/s", flush=True)
+        # The same comparison as CPU per request in one process, median of 5 x 200 requests.
+        token = tokens["users"][0]
+        for view, path in (
+            ("/api/v1/info/ (no database)", "/api/v1/info/"),
+            ("/api/v1/users/me (JWT, database)", "/api/v1/users/me"),
+        ):
+            cpu = {}
+            # Multiprocess metrics, as under gunicorn.
+            cpu_metrics = work / "prometheus-cpu"
+            cpu_metrics.mkdir(exist_ok=True)
+            for name, stack_env in (("full", env), ("bare", bare_env)):
+                result = bake.run(
+                    "python",
+                    "-c",
+                    CPU_PER_REQUEST,
+                    path,
+                    token,
+                    env={**stack_env, "PROMETHEUS_MULTIPROC_DIR": str(cpu_metrics)},
+                )
+                cpu[name] = float(result.stdout.strip().splitlines()[-1])
+            ratio = cpu["bare"] / cpu["full"]
+            report.add(
+                f"observability overhead in-process: bare / full CPU per request, {view}",
+                round(ratio, 3),
+                "ratio",
+                target=">= 0.85",
+                met=ratio >= 0.85,
+                full_ms=cpu["full"],
+                bare_ms=cpu["bare"],
+                summary=f"{cpu['full']:.3f} ms full, {cpu['bare']:.3f} ms bare",
+            )
+            print(f"    {cpu['full']:.3f} ms CPU full, {cpu['bare']:.3f} ms bare", flush=True)
 
         if not args.quick:
             tune(bake, work, env, report, cell_seconds * 2)
