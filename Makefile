@@ -9,21 +9,23 @@ WORKERS ?= 2
 BIN := $(VENV)/bin
 # The template's own Python. Not `.`: ruff would read the template directory's pyproject.toml,
 # which is Jinja until cookiecutter renders it.
-LINT_PATHS := hooks tests local_extensions.py
+LINT_PATHS := hooks tests benchmarks local_extensions.py
 # loadscope keeps a test class on one worker, so a server its tests share starts once.
 PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadscope
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-quick test-matrix test-slow lint format clean clean-venvs
+.PHONY: help install demo test test-quick test-matrix test-slow lint format clean clean-venvs \
+	bench bench-bake bench-template-suite bench-suite bench-green bench-service
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 install: $(VENV)/.installed ## Create .venv with the pinned test dependencies (pyproject's test group)
 
+# Compiled bytecode: every cookiecutter run would otherwise compile its imports again.
 $(VENV)/.installed: pyproject.toml
 	$(UV) venv --allow-existing --python $(PYTHON) $(VENV)
-	$(UV) pip install --python $(BIN)/python --group test
+	$(UV) pip install --compile-bytecode --python $(BIN)/python --group test --group bench
 	touch $@
 
 demo: ## Bake the default service into build/ and serve it on http://127.0.0.1:8000
@@ -48,6 +50,28 @@ lint: install ## Lint and check formatting of the template's own Python (hooks, 
 format: install ## Fix safe lint findings and format the template's own Python
 	$(BIN)/ruff check --fix $(LINT_PATHS)
 	$(BIN)/ruff format $(LINT_PATHS)
+
+# Benchmarks (benchmarks/, docs/benchmarks.md): figures, not tests. BENCH_ARGS=--quick for a
+# smoke run; each writes build/bench/<name>.json and .md. Servers are throwaway, as in the tests.
+BENCH := cd benchmarks && ../$(BIN)/python
+BENCH_OUT := ../build/bench
+
+bench: bench-bake bench-suite bench-service bench-template-suite bench-green ## Every benchmark (about 20 minutes; BENCH_ARGS=--quick)
+
+bench-bake: install ## Bake time: CLI (default, all options) and in-process
+	$(BENCH) bake.py --output $(BENCH_OUT) $(BENCH_ARGS)
+
+bench-template-suite: install ## Variants fully verified per minute
+	$(BENCH) template_suite.py --output $(BENCH_OUT) $(BENCH_ARGS)
+
+bench-suite: install ## Wall time of the default bake's own test suite
+	$(BENCH) baked_suite.py --output $(BENCH_OUT) $(BENCH_ARGS)
+
+bench-green: install ## Bake to a passing suite with pip and uv, cold and warm caches
+	$(BENCH) bake_to_green.py --output $(BENCH_OUT) $(BENCH_ARGS)
+
+bench-service: install ## gunicorn under wrk: probes, DRF, /metrics at 10/100/1000 connections; load checks
+	$(BENCH) service.py --output $(BENCH_OUT) $(BENCH_ARGS)
 
 clean: ## Remove .venv
 	rm -rf $(VENV)

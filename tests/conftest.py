@@ -483,6 +483,10 @@ def venv_cache_root() -> Path:
     return base / "pulsewatch-template" / "venvs"
 
 
+# Part of the cache key: bump it when the way venvs are built changes, so old ones are rebuilt.
+VENV_LAYOUT = "compiled-bytecode"
+
+
 def requirements_key(project_dir: Path, python: str) -> str:
     """A hash of every requirements file and the exact interpreter the venv is built from."""
     digest = hashlib.sha256()
@@ -494,6 +498,7 @@ def requirements_key(project_dir: Path, python: str) -> str:
     ).stdout
     digest.update(version.encode())
     digest.update(str(Path(python).resolve()).encode())
+    digest.update(VENV_LAYOUT.encode())
     for path in sorted((project_dir / "requirements").glob("*.txt")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
@@ -548,6 +553,9 @@ def ensure_project_venv(project_dir: Path, python_version: str) -> Path:
                 uv,
                 "pip",
                 "install",
+                # Compiled once here: bakes run with PYTHONDONTWRITEBYTECODE, and without
+                # bytecode every process (pytest, manage.py, gunicorn) compiles Django anew.
+                "--compile-bytecode",
                 "--python",
                 str(venv / "bin" / "python"),
                 "-r",

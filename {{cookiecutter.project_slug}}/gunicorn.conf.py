@@ -37,9 +37,11 @@ threads = env.int("GUNICORN_THREADS", default=1)
 timeout = env.int("GUNICORN_TIMEOUT", default=30)
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then, so a slow leak never takes a pod down.
-max_requests = 2000
-max_requests_jitter = 200
+# Recycle workers now and then, so a slow leak never takes a pod down. Not too often: a new
+# worker imports Django again (a second or so of CPU), and each dead worker leaves its metrics
+# files behind for /metrics to merge; at 2000, a loaded worker restarted every few seconds.
+max_requests = 20000
+max_requests_jitter = 2000
 # Trust X-Forwarded-* only from a proxy in the same pod or on the host.
 forwarded_allow_ips = env.str("FORWARDED_ALLOW_IPS", default="127.0.0.1,::1")
 # The control socket lives under $HOME, which a read-only container filesystem cannot hold.

@@ -10,7 +10,9 @@ from django.views.decorators.cache import never_cache
 
 from core.metrics import HEALTH_CHECK_STATUS
 
-from .checks import registered_checks, run_checks
+from .checks import RecentResults, registered_checks, run_checks
+
+RECENT = RecentResults()
 
 
 @never_cache
@@ -20,7 +22,10 @@ def liveness(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 def readiness(request: HttpRequest) -> JsonResponse:
-    results = run_checks(registered_checks(), timeout=settings.HEALTH_CHECK_TIMEOUT)
+    results = RECENT.get(
+        settings.READINESS_CACHE_SECONDS,
+        lambda: run_checks(registered_checks(), timeout=settings.HEALTH_CHECK_TIMEOUT),
+    )
     for result in results:
         HEALTH_CHECK_STATUS.labels(check=result.name).set(1 if result.ok else 0)
     ready = all(result.ok for result in results)

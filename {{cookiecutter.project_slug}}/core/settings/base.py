@@ -228,6 +228,8 @@ SIMPLE_JWT = {
 # Readiness: every check must answer within this many seconds. Besides one per database,
 # /ready runs each check named here: name -> dotted path of a function that raises on failure.
 HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
+# A worker answers /ready from its last round of checks while that is younger than this.
+READINESS_CACHE_SECONDS = env.float("READINESS_CACHE_SECONDS", default=1.0)
 READINESS_CHECKS = {"cache": "core.health.checks.check_cache"}
 {%- if cookiecutter.use_celery %}
 

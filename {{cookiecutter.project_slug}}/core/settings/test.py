@@ -17,3 +17,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 METRICS_TOKEN = ""
+# Every /ready in a test runs the checks against that test's settings.
+READINESS_CACHE_SECONDS = 0.0

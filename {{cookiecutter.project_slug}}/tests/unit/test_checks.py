@@ -2,7 +2,7 @@
 
 import time
 
-from core.health.checks import run_checks
+from core.health.checks import CheckResult, RecentResults, run_checks
 
 
 def passing() -> None:
@@ -41,3 +41,19 @@ def test_a_hanging_check_fails_at_the_timeout() -> None:
     assert elapsed < 1.0
     outcome = {result.name: (result.ok, result.error) for result in results}
     assert outcome == {"slow": (False, "Timeout"), "fast": (True, None)}
+
+
+def test_recent_results_are_reused_until_they_are_too_old() -> None:
+    rounds: list[list[CheckResult]] = []
+
+    def run() -> list[CheckResult]:
+        rounds.append([CheckResult("a", True, 1.0)])
+        return rounds[-1]
+
+    recent = RecentResults()
+    first = recent.get(60, run)
+    assert recent.get(60, run) is first
+    assert len(rounds) == 1
+
+    assert recent.get(0, run) is not first
+    assert len(rounds) == 2

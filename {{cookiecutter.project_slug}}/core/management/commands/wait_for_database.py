@@ -30,7 +30,8 @@ class Command(BaseCommand):
                         f"Database {database!r} did not accept connections within "
                         f"{timeout:g} s ({type(exc).__name__})."
                     ) from exc
-                sleep(1)
+                # Retry every second, but never sleep past the deadline.
+                sleep(min(1.0, max(0.0, deadline - monotonic())))
             else:
                 logger.info("database_ready", database=database)
                 return

@@ -1,0 +1,482 @@
+"""The baked service under load: its gunicorn.conf.py, MariaDB and Redis on loopback, wrk.
+
+The default bake runs as its image runs it (`sh docker/entrypoint.sh web`, production settings,
+JSON logs to a file), with a Celery worker (`sh docker/entrypoint.sh worker`). wrk, on the same
+machine, loads each endpoint at 10, 100 and 1000 connections:
+
+* /healthz (no dependency), /ready (database, cache and broker checks),
+* /api/v1/users/me with a JWT (DRF; authentication reads the user from the database),
+* /metrics with the METRICS_TOKEN bearer (merges every worker's samples).
+
+Then the load checks of the reliability issue (1000 connections for 30 s on /healthz and /ready,
+a mixed DRF load at 100 connections for 30 s: users/me for several users, /api/v1/info/ and
+the staff heartbeat endpoint, which enqueues a task the worker runs), each required to have no
+error; the
+observability overhead (the same view, /api/v1/info/, through the full middleware stack and
+through a bare one, alternately); the RSS of a gunicorn worker and of the Celery worker after
+all that; and, unless --quick, the gunicorn settings one would try first for the 1000-connection
+latency (more workers, threads with keep-alive, no worker recycling).
+
+An error is a socket error (connect, read, write, timeout after --timeout) or a response that
+is not 2xx.
+
+    python benchmarks/service.py [--quick] [--runs N] [--output DIR] [--keep]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import harness
+import requests
+
+conftest = harness.conftest
+
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+WRK_SCRIPT = Path(__file__).resolve().parent / "wrk" / "report.lua"
+LEVELS = (10, 100, 1000)
+SOAK_SECONDS = 30
+# The reliability issue asks 1000 connections of the probes; the mixed API load runs at 100,
+# the level the API figures above show it serving in well under the client timeout.
+MIXED_CONNECTIONS = 100
+WRK_TIMEOUT = "10s"
+
+# The middleware the overhead figure takes away: request id, access log, metrics, security
+# headers. Sessions, CSRF, auth and messages stay: the view's behaviour needs them.
+OBSERVABILITY_MIDDLEWARE = (
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
+    "core.middleware.logging.RequestIdHeaderMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+)
+BARE_SETTINGS = f'''"""Benchmark only: production settings without the observability middleware."""
+
+from core.settings.prod import *  # noqa: F403
+from core.settings.prod import MIDDLEWARE
+
+MIDDLEWARE = [name for name in MIDDLEWARE if name not in {OBSERVABILITY_MIDDLEWARE!r}]
+'''
+
+# CPU time per request through Django's test client: the overhead without wrk, gunicorn and
+# the machine's other load in the figure.
+CPU_PER_REQUEST = """
+import sys, time
+import django
+django.setup()
+from django.test import Client
+client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {sys.argv[2]}")
+for _ in range(50):
+    client.get(sys.argv[1])
+samples = []
+for _ in range(5):
+    started = time.process_time()
+    for _ in range(200):
+        assert client.get(sys.argv[1]).status_code == 200
+    samples.append((time.process_time() - started) / 200 * 1000)
+print(sorted(samples)[2])
+"""
+
+USERS_AND_TOKENS = """
+import json
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from rest_framework_simplejwt.tokens import AccessToken
+User = get_user_model()
+tokens = []
+for number in range(8):
+    user, _ = User.objects.get_or_create(email=f"load{number}@example.com")
+    tokens.append(str(AccessToken.for_user(user)))
+staff, _ = User.objects.get_or_create(email="staff@example.com", defaults={"is_staff": True})
+print(json.dumps({"users": tokens, "staff": str(AccessToken.for_user(staff))}))
+"""
+
+
+@dataclass
+class Load:
+    """One wrk run's figures."""
+
+    requests: int
+    seconds: float
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: int
+    detail: dict[str, int]
+
+
+def wrk(
+    base_url: str, request_spec: str, connections: int, seconds: float, threads: int = 2
+) -> Load:
+    """Run wrk once; `request_spec` is WRK_REQUESTS for wrk/report.lua."""
+    command = [
+        WRK,
+        f"-t{min(threads, connections)}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        f"--timeout={WRK_TIMEOUT}",
+        "-s",
+        str(WRK_SCRIPT),
+        base_url,
+    ]
+    env = {**os.environ, "WRK_REQUESTS": request_spec}
+    result = harness.run(command, env=env, timeout=seconds + 120)
+    settle(base_url)
+    match = re.search(r"^WRK_JSON (\{.*\})$", result.stdout, re.MULTILINE)
+    if not match:
+        raise SystemExit(f"wrk printed no WRK_JSON line:\n{result.stdout}\n{result.stderr}")
+    raw = json.loads(match.group(1))
+    detail = {key: raw[key] for key in ("non2xx", "connect", "read", "write", "timeout")}
+    duration = raw["duration_us"] / 1e6
+    return Load(
+        requests=raw["requests"],
+        seconds=duration,
+        rps=raw["requests"] / duration,
+        p50_ms=raw["p50_us"] / 1000,
+        p95_ms=raw["p95_us"] / 1000,
+        p99_ms=raw["p99_us"] / 1000,
+        max_ms=raw["max_us"] / 1000,
+        errors=sum(detail.values()),
+        detail=detail,
+    )
+
+
+def combined(loads: list[Load]) -> Load:
+    """Median figures of several runs; errors and requests summed."""
+    detail = {key: sum(load.detail[key] for load in loads) for key in loads[0].detail}
+    return Load(
+        requests=sum(load.requests for load in loads),
+        seconds=sum(load.seconds for load in loads),
+        rps=harness.median([load.rps for load in loads]),
+        p50_ms=harness.median([load.p50_ms for load in loads]),
+        p95_ms=harness.median([load.p95_ms for load in loads]),
+        p99_ms=harness.median([load.p99_ms for load in loads]),
+        max_ms=max(load.max_ms for load in loads),
+        errors=sum(detail.values()),
+        detail=detail,
+    )
+
+
+def describe(load: Load) -> str:
+    errors = ", ".join(f"{key} {value}" for key, value in load.detail.items() if value)
+    return (
+        f"{load.rps:.0f} req/s, p50 {load.p50_ms:.1f} ms, p95 {load.p95_ms:.1f} ms, "
+        f"p99 {load.p99_ms:.1f} ms, max {load.max_ms:.0f} ms, {load.requests} requests, "
+        f"{load.errors} errors{f' ({errors})' if errors else ''}"
+    )
+
+
+@dataclass
+class Web:
+    process: conftest.ManagedProcess
+    base_url: str
+
+    def workers(self) -> list[int]:
+        return harness.children(self.process.process.pid)
+
+
+@contextmanager
+def web(bake: conftest.Bake, work: Path, name: str, env: dict[str, str | None]) -> Iterator[Web]:
+    """gunicorn through the image's entrypoint, answering /healthz with every worker booted."""
+    port = conftest.free_port()
+    metrics_dir = work / f"prometheus-{name}"
+    metrics_dir.mkdir(exist_ok=True)
+    env = {**env, "PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    with conftest.background(bake, name, ["sh", "docker/entrypoint.sh", "web"], work, env) as proc:
+        running = Web(proc, f"http://127.0.0.1:{port}")
+        wanted = int(env.get("WEB_CONCURRENCY") or 2)
+        proc.wait_until(
+            lambda: requests.get(running.base_url + "/healthz", timeout=2).status_code == 200,
+            timeout=120,
+            what="answering /healthz",
+        )
+        proc.wait_until(
+            lambda: len(re.findall(r"Booting worker with pid", proc.log())) >= wanted,
+            timeout=60,
+            what=f"running {wanted} workers",
+        )
+        yield running
+
+
+def settle(base_url: str, timeout: float = 120) -> None:
+    """Wait until the server has drained what wrk left queued and answers /healthz promptly.
+
+    wrk stops with requests still in the listen backlog; sync workers serve those after the
+    client has gone, so the next run would otherwise start against a busy server.
+    """
+    deadline = time.monotonic() + timeout
+    fast = 0
+    while time.monotonic() < deadline and fast < 3:
+        started = time.monotonic()
+        try:
+            requests.get(base_url + "/healthz", timeout=5)
+        except requests.RequestException:
+            fast = 0
+            continue
+        fast = fast + 1 if time.monotonic() - started < 0.1 else 0
+        time.sleep(0.2)
+
+
+def warm_up(base_url: str, spec: str) -> None:
+    """Every worker imports and connects before it is measured."""
+    wrk(base_url, spec, connections=4, seconds=2)
+
+
+def main() -> int:
+    parser = harness.argument_parser(__doc__.splitlines()[0])
+    parser.add_argument("--keep", action="store_true", help="keep the bake and logs")
+    args = parser.parse_args()
+    runs = args.runs or (1 if args.quick else 2)
+    cell_seconds = 3 if args.quick else 5
+    soak_seconds = 10 if args.quick else SOAK_SECONDS
+    report = harness.Report("service", "make bench-service")
+    failures: list[str] = []
+    limit = harness.raise_open_files_limit()
+    if limit < 4096:
+        failures.append(f"open files limit is {limit}; 1000 connections need more (ulimit -n)")
+
+    with ExitStack() as stack:
+        work = stack.enter_context(harness.workspace("service", keep=args.keep))
+        mysql, redis = stack.enter_context(harness.servers(work / "servers"))
+        services = harness.provision(mysql, redis, "pulsewatch")
+        bake = harness.bake(work / "bake", services, args.template)
+        env = bake.prod_env(
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            SECURE_SSL_REDIRECT="false",
+            JWT_ACCESS_TOKEN_MINUTES="600",
+            # Logs go to a file in this directory, as a container's go to its runtime.
+            LOG_FORMAT="json",
+        )
+        bake.manage("migrate", "--noinput", env=env)
+        bake.manage("collectstatic", "--noinput", "--verbosity", "0", env=env)
+        tokens = json.loads(bake.run("python", "-c", USERS_AND_TOKENS, env=env).stdout)
+        metrics_token = env["METRICS_TOKEN"]
+        targets = {
+            "/healthz": "GET /healthz",
+            "/ready": "GET /ready",
+            "/api/v1/users/me (JWT, database)": f"GET /api/v1/users/me {tokens['users'][0]}",
+            "/metrics (bearer)": f"GET /metrics {metrics_token}",
+        }
+        mixed = ";".join(
+            [f"GET /api/v1/users/me {token}" for token in tokens["users"]]
+            + ["GET /api/v1/info/", f"POST /api/v1/heartbeat/ {tokens['staff']}"]
+        )
+
+        worker = stack.enter_context(
+            conftest.background(bake, "celery", ["sh", "docker/entrypoint.sh", "worker"], work, env)
+        )
+        service = stack.enter_context(web(bake, work, "web", env))
+        workers = service.workers()
+        report.note(
+            f"gunicorn: {len(workers)} sync workers (WEB_CONCURRENCY default), "
+            f"gunicorn.conf.py as baked; wrk -t2 --timeout {WRK_TIMEOUT} on the same 2 cores"
+        )
+        for spec in targets.values():
+            warm_up(service.base_url, spec)
+
+        soaks: dict[str, Load] = {}
+        for label, spec in targets.items():
+            for connections in LEVELS:
+                soak = connections == 1000 and label in {"/healthz", "/ready"}
+                if soak:
+                    load = wrk(service.base_url, spec, connections, soak_seconds)
+                    soaks[label] = load
+                elif connections == 1000:
+                    # One longer run: at this level the queue, not the run, sets the figures.
+                    load = wrk(service.base_url, spec, connections, cell_seconds * 2)
+                else:
+                    load = combined(
+                        [
+                            wrk(service.base_url, spec, connections, cell_seconds)
+                            for _ in range(runs)
+                        ]
+                    )
+                target, met = None, None
+                if label == "/healthz" and connections == 1000:
+                    target, met = "p95 < 100 ms, 0 errors", load.p95_ms < 100 and not load.errors
+                if label == "/ready" and connections == 10:
+                    target, met = "p99 < 20 ms", load.p99_ms < 20
+                report.add(
+                    f"{label} at {connections} connections: requests/s",
+                    round(load.rps),
+                    "req/s",
+                    target=target,
+                    met=met,
+                    summary=describe(load),
+                    **load.__dict__,
+                )
+                print(f"    {describe(load)}", flush=True)
+
+        # The reliability issue's load checks: no error at all.
+        for label, load in soaks.items():
+            report.add(
+                f"soak {label}, 1000 connections for {soak_seconds} s: errors",
+                load.errors,
+                "errors",
+                target="0",
+                met=load.errors == 0,
+                summary=describe(load),
+            )
+            if load.errors:
+                failures.append(f"{label} at 1000 connections: {describe(load)}")
+        mixed_load = wrk(service.base_url, mixed, MIXED_CONNECTIONS, soak_seconds)
+        report.add(
+            f"mixed DRF load (users/me x8 users, info, heartbeat POST), {MIXED_CONNECTIONS} "
+            f"connections for {soak_seconds} s: errors",
+            mixed_load.errors,
+            "errors",
+            target="0",
+            met=mixed_load.errors == 0,
+            summary=describe(mixed_load),
+        )
+        print(f"    {describe(mixed_load)}", flush=True)
+        if mixed_load.errors:
+            failures.append(f"mixed DRF load: {describe(mixed_load)}")
+
+        # Memory after warm-up: the loads above warmed every process.
+        worker_rss = [harness.rss_kib(pid) for pid in service.workers()]
+        report.add("gunicorn worker RSS after load (largest)", max(worker_rss) / 1024, "MiB")
+        celery_main = worker.process.pid
+        pool = harness.children(celery_main)
+        report.add("Celery worker main process RSS", harness.rss_kib(celery_main) / 1024, "MiB")
+        if pool:
+            pool_rss = max(harness.rss_kib(pid) for pid in pool)
+            report.add(f"Celery pool process RSS (largest of {len(pool)})", pool_rss / 1024, "MiB")
+        tasks_done = len(re.findall(r"succeeded in", worker.log()))
+        report.note(f"the Celery worker ran {tasks_done} heartbeat tasks before its RSS was read")
+        service.process.stop()
+
+        # Observability overhead: full stack / bare stack, same view, same gunicorn settings.
+        settings_dir = work / "bench_settings"
+        settings_dir.mkdir()
+        (settings_dir / "bench_bare_settings.py").write_text(BARE_SETTINGS)
+        bare_env = {
+            **env,
+            "DJANGO_SETTINGS_MODULE": "bench_bare_settings",
+            "PYTHONPATH": str(settings_dir),
+        }
+        # Two views: a trivial one, where the stack's fixed cost shows most, and one that
+        # reads the database, as most API views do.
+        views = {
+            "/api/v1/info/ (no database)": "GET /api/v1/info/",
+            "/api/v1/users/me (JWT, database)": targets["/api/v1/users/me (JWT, database)"],
+        }
+        pairs = 1 if args.quick else 2
+        rps: dict[tuple[str, str], list[float]] = {}
+        for pair in range(pairs):
+            for name, stack_env in (("full", env), ("bare", bare_env)):
+                with web(bake, work, f"web-{name}-{pair}", stack_env) as running:
+                    for view, spec in views.items():
+                        warm_up(running.base_url, spec)
+                        load = wrk(running.base_url, spec, 10, cell_seconds * 2)
+                        rps.setdefault((view, name), []).append(load.rps)
+        for view in views:
+            full, bare = rps[(view, "full")], rps[(view, "bare")]
+            ratio = harness.median(full) / harness.median(bare)
+            report.add(
+                f"observability overhead: full / bare stack requests/s, {view}, 10 connections",
+                round(ratio, 3),
+                "ratio",
+                target=">= 0.85",
+                met=ratio >= 0.85,
+                full_rps=full,
+                bare_rps=bare,
+            )
+            print(f"    full {full} req/s, bare {bare} req/s", flush=True)
+        # The same comparison as CPU per request in one process, median of 5 x 200 requests.
+        token = tokens["users"][0]
+        for view, path in (
+            ("/api/v1/info/ (no database)", "/api/v1/info/"),
+            ("/api/v1/users/me (JWT, database)", "/api/v1/users/me"),
+        ):
+            cpu = {}
+            # Multiprocess metrics, as under gunicorn.
+            cpu_metrics = work / "prometheus-cpu"
+            cpu_metrics.mkdir(exist_ok=True)
+            for name, stack_env in (("full", env), ("bare", bare_env)):
+                result = bake.run(
+                    "python",
+                    "-c",
+                    CPU_PER_REQUEST,
+                    path,
+                    token,
+                    env={**stack_env, "PROMETHEUS_MULTIPROC_DIR": str(cpu_metrics)},
+                )
+                cpu[name] = float(result.stdout.strip().splitlines()[-1])
+            ratio = cpu["bare"] / cpu["full"]
+            report.add(
+                f"observability overhead in-process: bare / full CPU per request, {view}",
+                round(ratio, 3),
+                "ratio",
+                target=">= 0.85",
+                met=ratio >= 0.85,
+                full_ms=cpu["full"],
+                bare_ms=cpu["bare"],
+                summary=f"{cpu['full']:.3f} ms full, {cpu['bare']:.3f} ms bare",
+            )
+            print(f"    {cpu['full']:.3f} ms CPU full, {cpu['bare']:.3f} ms bare", flush=True)
+
+        if not args.quick:
+            tune(bake, work, env, report, cell_seconds * 2)
+
+    return harness.finish(report, args, failures)
+
+
+# The settings one would try first for latency at 1000 connections, via the environment
+# gunicorn.conf.py reads (GUNICORN_CMD_ARGS for what it does not).
+TUNINGS: dict[str, dict[str, str | None]] = {
+    "as baked (2 sync workers)": {},
+    "2 sync workers recycled every 2000 requests (the earlier setting)": {
+        "GUNICORN_CMD_ARGS": "--max-requests 2000 --max-requests-jitter 200"
+    },
+    "4 sync workers": {"WEB_CONCURRENCY": "4"},
+    "2 workers x 4 threads (gthread, keep-alive)": {"GUNICORN_THREADS": "4"},
+    "2 sync workers, preloaded app": {"GUNICORN_CMD_ARGS": "--preload"},
+}
+
+
+def tune(
+    bake: conftest.Bake,
+    work: Path,
+    env: dict[str, str | None],
+    report: harness.Report,
+    seconds: float,
+) -> None:
+    """/healthz at 1000 connections under the gunicorn settings one would try first."""
+    for index, (label, overrides) in enumerate(TUNINGS.items()):
+        with web(bake, work, f"web-tune-{index}", {**env, **overrides}) as running:
+            warm_up(running.base_url, "GET /healthz")
+            load = wrk(running.base_url, "GET /healthz", 1000, seconds)
+        report.add(
+            f"tuning, /healthz at 1000 connections, {label}: p95",
+            round(load.p95_ms, 1),
+            "ms",
+            summary=describe(load),
+            **load.__dict__,
+        )
+        print(f"    {describe(load)}", flush=True)
+
+
+if __name__ == "__main__":
+    started = time.monotonic()
+    try:
+        status = main()
+    except subprocess.TimeoutExpired as exc:
+        raise SystemExit(f"timed out: {exc}") from exc
+    print(f"took {time.monotonic() - started:.0f} s")
+    raise SystemExit(status)
