@@ -15,7 +15,7 @@ PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadscope
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo test test-quick test-matrix test-slow lint format clean clean-venvs \
-	bench bench-bake bench-template-suite bench-suite bench-green bench-service
+	bench bench-bake bench-template-suite bench-suite bench-green bench-service bench-load
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ bench-green: install ## Bake to a passing suite with pip and uv, cold and warm c
 
 bench-service: install ## gunicorn under wrk: probes, DRF, /metrics at 10/100/1000 connections; load checks
 	$(BENCH) service.py --output $(BENCH_OUT) $(BENCH_ARGS)
+
+bench-load: install ## The load checks only (1000 connections on the probes, mixed API load): any error fails; CI runs it
+	$(BENCH) service.py --load-only --output $(BENCH_OUT) $(BENCH_ARGS)
 
 clean: ## Remove .venv
 	rm -rf $(VENV)
