@@ -56,7 +56,7 @@ format: install ## Fix safe lint findings and format the template's own Python
 BENCH := cd benchmarks && ../$(BIN)/python
 BENCH_OUT := ../build/bench
 
-bench: bench-bake bench-suite bench-service bench-template-suite bench-green ## Every benchmark (about 20 minutes; BENCH_ARGS=--quick)
+bench: bench-bake bench-suite bench-service bench-template-suite bench-green ## Every benchmark (about 15 minutes; BENCH_ARGS=--quick)
 
 bench-bake: install ## Bake time: CLI (default, all options) and in-process
 	$(BENCH) bake.py --output $(BENCH_OUT) $(BENCH_ARGS)
