@@ -17,7 +17,12 @@ from pathlib import Path
 import harness
 
 TARGET_CLI_SECONDS = 0.3
-ALL_OPTIONS = {"use_celery": True, "use_docker": True, "use_kubernetes": True}
+ALL_OPTIONS = {
+    "use_celery": True,
+    "use_docker": True,
+    "use_kubernetes": True,
+    "frontend": "nextjs",
+}
 VARIANTS = {"default": {}, "all options": ALL_OPTIONS}
 
 
