@@ -237,6 +237,20 @@ def warm_up(base_url: str, spec: str) -> None:
     wrk(base_url, spec, connections=4, seconds=2)
 
 
+def require_no_errors(report: harness.Report, failures: list[str], title: str, load: Load) -> None:
+    """Report a load check's error count; any error is a failure of the run."""
+    report.add(
+        f"{title}: errors",
+        load.errors,
+        "errors",
+        target="0",
+        met=load.errors == 0,
+        summary=describe(load),
+    )
+    if load.errors:
+        failures.append(f"{title}: {describe(load)}")
+
+
 def main() -> int:
     parser = harness.argument_parser(__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the bake and logs")
@@ -331,29 +345,18 @@ def main() -> int:
 
         # The reliability issue's load checks: no error at all.
         for label, load in soaks.items():
-            report.add(
-                f"soak {label}, 1000 connections for {soak_seconds} s: errors",
-                load.errors,
-                "errors",
-                target="0",
-                met=load.errors == 0,
-                summary=describe(load),
+            require_no_errors(
+                report, failures, f"soak {label}, 1000 connections for {soak_seconds} s", load
             )
-            if load.errors:
-                failures.append(f"{label} at 1000 connections: {describe(load)}")
         mixed_load = wrk(service.base_url, mixed, MIXED_CONNECTIONS, soak_seconds)
-        report.add(
-            f"mixed DRF load (users/me x8 users, info, heartbeat POST), {MIXED_CONNECTIONS} "
-            f"connections for {soak_seconds} s: errors",
-            mixed_load.errors,
-            "errors",
-            target="0",
-            met=mixed_load.errors == 0,
-            summary=describe(mixed_load),
-        )
         print(f"    {describe(mixed_load)}", flush=True)
-        if mixed_load.errors:
-            failures.append(f"mixed DRF load: {describe(mixed_load)}")
+        require_no_errors(
+            report,
+            failures,
+            f"mixed DRF load (users/me x8 users, info, heartbeat POST), {MIXED_CONNECTIONS} "
+            f"connections for {soak_seconds} s",
+            mixed_load,
+        )
         if args.load_only:
             return harness.finish(report, args, failures)
 

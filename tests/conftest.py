@@ -873,6 +873,36 @@ class ManagedProcess:
 LIVE_PROCESSES: list[ManagedProcess] = []
 
 
+def start_process(
+    name: str,
+    command: Sequence[str | Path],
+    log_dir: Path,
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ManagedProcess:
+    """Start `command` in its own session, output appended to log_dir/<name>.log.
+
+    The process joins LIVE_PROCESSES, so a failing test's report shows its log; stopping it is
+    the caller's job.
+    """
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
+    with log_path.open("ab") as log_file:
+        process = subprocess.Popen(
+            [str(arg) for arg in command],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    managed = ManagedProcess(name, process, log_path)
+    LIVE_PROCESSES.append(managed)
+    return managed
+
+
 @contextlib.contextmanager
 def background(
     bake: Bake,
@@ -886,20 +916,7 @@ def background(
     executable = bake.venv / "bin" / command[0]
     if executable.exists():
         command[0] = str(executable)
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"{name}.log"
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            command,
-            cwd=bake.path,
-            env=bake.env(env),
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    managed = ManagedProcess(name, process, log_path)
-    LIVE_PROCESSES.append(managed)
+    managed = start_process(name, command, log_dir, cwd=bake.path, env=bake.env(env))
     try:
         yield managed
     finally:

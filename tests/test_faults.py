@@ -33,7 +33,7 @@ import subprocess
 import textwrap
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +42,6 @@ from typing import Any
 import pytest
 import requests
 from conftest import (
-    LIVE_PROCESSES,
     MYSQL_OS_USER,
     SERVER_INSTALL_HINT,
     Bake,
@@ -55,6 +54,7 @@ from conftest import (
     free_port,
     render_template,
     require_executables,
+    start_process,
     tail,
     template_defaults,
 )
@@ -89,22 +89,6 @@ assert READINESS_CACHED_FOR < OUTAGE_SEEN_WITHIN
 # --------------------------------------------------------------------------------------------
 
 
-def spawn(name: str, args: Sequence[str], log_dir: Path) -> ManagedProcess:
-    """Start a server in its own session; its log joins a failing test's report."""
-    log_path = log_dir / f"{name}.log"
-    with log_path.open("ab") as log_file:
-        process = subprocess.Popen(
-            [str(arg) for arg in args],
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    managed = ManagedProcess(name, process, log_path)
-    LIVE_PROCESSES.append(managed)
-    return managed
-
-
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str, log: str = "") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -127,7 +111,7 @@ class StoppableServer:
     process: ManagedProcess | None = None
 
     def start(self) -> None:
-        self.process = spawn(self.name, self.command, self.log_dir)
+        self.process = start_process(self.name, self.command, self.log_dir)
         wait_for(self.answers, 60, f"{self.name} answering", self.log())
 
     def stop(self) -> None:
