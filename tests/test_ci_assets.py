@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import subprocess
 import sys
 from collections import Counter
@@ -26,9 +25,17 @@ from typing import Any
 
 import pytest
 import yaml
+from ci_scripts import (
+    PIN,
+    VENV_BIN,
+    canonicalize_name,
+    clean_env,
+    command_problems,
+    pinned_requirements,
+    requirement_pins,
+    shell_commands,
+)
 from conftest import (
-    SCRUBBED_ENV_NAMES,
-    SCRUBBED_ENV_PREFIXES,
     TEMPLATE_DIR,
     describe_result,
     render_template,
@@ -53,17 +60,9 @@ USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>[^\s#]+)\s*(?:#\s*(?P<comm
 PINNED_REF = re.compile(r"(?P<action>[\w.-]+/[\w./-]+)@(?P<sha>[0-9a-f]{40})")
 RELEASE_COMMENT = re.compile(r"v\d+\.\d+\.\d+")
 
-# What a `run:` step may call besides `make <target>` and `.venv/bin/<tool>`: shell builtins, the
-# interpreter actions/setup-python puts on PATH, and apt-get (through sudo) on the runner image.
-# Tools from requirements/*.txt must be called as .venv/bin/<tool>: CI never activates the venv.
-SHELL_BUILTINS = frozenset(
-    {":", ".", "[", "cd", "echo", "exit", "export", "false", "printf", "set", "test", "true"}
-)
-RUNNER_COMMANDS = frozenset({"python", "sudo", "apt-get"})
-VENV_BIN = ".venv/bin/"
-COMMAND_SEPARATORS = frozenset({"&&", "||", ";", "|", "&"})
-ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
-COMMAND_SUBSTITUTION = re.compile(r"\$\(\s*([^\s()]+)")
+# What a `run:` step may call besides what ci_scripts allows everywhere: the interpreter
+# actions/setup-python puts on PATH, and apt-get (through sudo) on the runner image.
+RUNNER_COMMANDS = frozenset({"python", "apt-get"})
 
 # The hooks the project promises; mypy is the one `language: system` hook (it needs the
 # project's own requirements, which only the project's virtualenv has).
@@ -84,7 +83,6 @@ REQUIRED_HOOKS = frozenset(
     }
 )
 SYSTEM_HOOKS = frozenset({"mypy"})
-PIN = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;#]+)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -152,89 +150,12 @@ def pin_problems(workflow_text: str) -> list[str]:
     return problems
 
 
-def shell_commands(script: str) -> list[list[str]]:
-    """The simple commands of a `run:` script, each as argv without leading VAR=value words.
-
-    Command substitutions `$(tool ...)` count as commands named `tool`. Enough shell for the
-    one-line commands CI steps should consist of; anything cleverer belongs in the Makefile.
-    """
-    commands: list[list[str]] = []
-    for line in script.replace("\\\n", " ").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        commands.extend([name] for name in COMMAND_SUBSTITUTION.findall(line))
-        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
-        lexer.whitespace_split = True
-        current: list[str] = []
-        for token in [*lexer, ";"]:
-            if token in COMMAND_SEPARATORS:
-                while current and ASSIGNMENT.match(current[0]):
-                    current.pop(0)
-                if current:
-                    commands.append(current)
-                current = []
-            else:
-                current.append(token)
-    return commands
-
-
 def run_steps(workflow: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """(job id, step) for every step with a `run:` script."""
     for job_id, job in workflow["jobs"].items():
         for step in job.get("steps", []):
             if "run" in step:
                 yield job_id, step
-
-
-def command_problems(argv: list[str], project: Path) -> list[str]:
-    """Why a command from a `run:` step would not work in the bake (empty: it would).
-
-    `make X` needs a rule for X (asked of make itself, dry run); `.venv/bin/X` is a tool from
-    the requirements (the slow tier checks the venv has it); a bare name must be a builtin or a
-    command the runner has.
-    """
-    name, args = argv[0], argv[1:]
-    if name == "sudo":
-        return command_problems(args, project) if args else ["bare sudo"]
-    if name == "make":
-        targets = [arg for arg in args if not arg.startswith("-") and "=" not in arg]
-        problems = [] if targets else ["make without a target runs `help`, which checks nothing"]
-        for target in targets:
-            result = subprocess.run(
-                ["make", "--dry-run", target],
-                cwd=project,
-                env=clean_env(),
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if result.returncode != 0:
-                problems.append(f"make has no rule for {target!r}: {result.stderr.strip()}")
-        return problems
-    if name.startswith(VENV_BIN):
-        script = next((arg for arg in args if arg.endswith(".py")), None)  # python manage.py
-        if script and not (project / script).is_file():
-            return [f"{script} is not in the project"]
-        return []
-    if name in SHELL_BUILTINS or name in RUNNER_COMMANDS:
-        return []
-    return [f"{name!r} is neither a make target, a {VENV_BIN} tool nor a runner command"]
-
-
-def canonicalize_name(name: str) -> str:
-    """PEP 503 normalisation: Django_Stubs, django.stubs and django-stubs are one project."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def requirement_pins(path: Path) -> dict[str, str]:
-    """name -> version of the `name==version` lines of a requirements file (names normalised)."""
-    pins: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        match = PIN.match(line.strip())
-        if match:
-            pins[canonicalize_name(match["name"])] = match["version"]
-    return pins
 
 
 def hook_pin_problems(config: dict[str, Any], dev_pins: dict[str, str]) -> list[str]:
@@ -270,20 +191,6 @@ def hook_pin_problems(config: dict[str, Any], dev_pins: dict[str, str]) -> list[
                         f"{name}=={dev_pins.get(name, '(nothing)')}"
                     )
     return problems
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The inherited environment without what would change how the bake's tools behave."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in SCRUBBED_ENV_NAMES
-        and not key.startswith(SCRUBBED_ENV_PREFIXES)
-        and not key.startswith("GIT_")  # e.g. GIT_INDEX_FILE when run from a git hook
-        and key not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PRE_COMMIT", "SKIP"}
-    }
-    env.update(extra)
-    return env
 
 
 # --------------------------------------------------------------------------------------------
@@ -523,11 +430,12 @@ def test_jobs_run_the_make_targets_developers_run(workflow: dict[str, Any]) -> N
 def test_every_run_step_calls_something_the_project_has(
     workflow: dict[str, Any], project: Path
 ) -> None:
+    pins = pinned_requirements(project)
     problems = [
         f"{job_id} / {step.get('name', step['run'])}: {problem}"
         for job_id, step in run_steps(workflow)
         for argv in shell_commands(step["run"])
-        for problem in command_problems(argv, project)
+        for problem in command_problems(argv, project, pins, RUNNER_COMMANDS)
     ]
     assert problems == [], "\n".join(problems)
 
@@ -546,7 +454,13 @@ def test_every_run_step_calls_something_the_project_has(
 def test_run_step_checker_rejects_what_ci_could_not_run(project: Path, script: str) -> None:
     commands = shell_commands(script)
     assert commands
-    assert [problem for argv in commands for problem in command_problems(argv, project)] != []
+    pins = pinned_requirements(project)
+    problems = [
+        problem
+        for argv in commands
+        for problem in command_problems(argv, project, pins, RUNNER_COMMANDS)
+    ]
+    assert problems != []
 
 
 def test_shell_commands_splits_scripts_into_commands() -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import shlex
 import subprocess
@@ -24,15 +23,13 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from ci_scripts import command_problems, pinned_requirements, shell_commands
 from conftest import (
-    SCRUBBED_ENV_NAMES,
-    SCRUBBED_ENV_PREFIXES,
     TEMPLATE_DIR,
     describe_result,
     render_template,
     template_defaults,
 )
-from test_ci_assets import shell_commands
 
 PYTHON_VERSIONS: list[str] = json.loads(
     (TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8")
@@ -63,22 +60,9 @@ DURATION_PART = re.compile(
 )
 UNIT_MINUTES = {"h": 60.0, "m": 1.0, "s": 1 / 60}
 
-# What a script line may call besides `make <target>` and `.venv/bin/<tool>`: shell builtins
-# and what the jobs' images bring (python and apt-get in python:*-slim, docker in docker:*).
-# Tools from requirements/*.txt must be called as .venv/bin/<tool>: CI never activates the venv.
-SHELL_BUILTINS = frozenset(
-    {":", ".", "[", "cd", "echo", "exit", "export", "false", "printf", "set", "test", "true"}
-)
+# What a script line may call besides what ci_scripts allows everywhere: what the jobs' images
+# bring (python and apt-get in python:*-slim, docker in docker:*).
 IMAGE_COMMANDS = frozenset({"python", "apt-get", "docker"})
-VENV_BIN = ".venv/bin/"
-# Console scripts whose distribution has another name; python is the venv's interpreter.
-SCRIPT_DISTRIBUTIONS = {"lint-imports": "import-linter", "py.test": "pytest"}
-VENV_INTERPRETERS = frozenset({"python", "python3"})
-# manage.py commands Django itself brings; any other must be one of the project's.
-DJANGO_COMMANDS = frozenset(
-    {"check", "collectstatic", "makemigrations", "migrate", "shell", "showmigrations"}
-)
-PIN = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;#]+)")
 VARIABLE_REFERENCE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 
 
@@ -245,82 +229,6 @@ def script_lines(job: dict[str, Any]) -> list[str]:
     ]
 
 
-def canonicalize_name(name: str) -> str:
-    """PEP 503 normalisation: Django_Stubs, django.stubs and django-stubs are one project."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def pinned_requirements(project: Path) -> set[str]:
-    """Normalised names of every `name==version` line in requirements/*.txt."""
-    names: set[str] = set()
-    for path in sorted((project / "requirements").glob("*.txt")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            match = PIN.match(line.strip())
-            if match:
-                names.add(canonicalize_name(match["name"]))
-    return names
-
-
-def clean_env() -> dict[str, str]:
-    """The inherited environment without what would change how make behaves in the bake."""
-    return {
-        key: value
-        for key, value in os.environ.items()
-        if key not in SCRUBBED_ENV_NAMES
-        and not key.startswith(SCRUBBED_ENV_PREFIXES)
-        and key not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
-    }
-
-
-def make_has_target(project: Path, target: str) -> bool:
-    result = subprocess.run(
-        ["make", "--dry-run", target],
-        cwd=project,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    return result.returncode == 0
-
-
-def management_command_exists(project: Path, name: str) -> bool:
-    return name in DJANGO_COMMANDS or any(project.glob(f"**/management/commands/{name}.py"))
-
-
-def command_problems(argv: list[str], project: Path, pins: set[str]) -> list[str]:
-    """Why a command from a script line would not work in the bake (empty: it would)."""
-    name, args = argv[0], argv[1:]
-    if name == "make":
-        targets = [arg for arg in args if not arg.startswith("-") and "=" not in arg]
-        if not targets:
-            return ["make without a target runs `help`, which checks nothing"]
-        return [
-            f"the Makefile has no target {target!r}"
-            for target in targets
-            if not make_has_target(project, target)
-        ]
-    if name.startswith(VENV_BIN):
-        tool = name.removeprefix(VENV_BIN)
-        if tool in VENV_INTERPRETERS:
-            script = next((arg for arg in args if arg.endswith(".py")), None)
-            if script and not (project / script).is_file():
-                return [f"{script} is not in the project"]
-            if script == "manage.py":
-                subcommand = args[args.index(script) + 1] if args[-1] != script else ""
-                if not management_command_exists(project, subcommand):
-                    return [f"manage.py has no command {subcommand!r}"]
-            return []
-        distribution = canonicalize_name(SCRIPT_DISTRIBUTIONS.get(tool, tool))
-        if distribution not in pins:
-            return [f"{name}: {distribution} is not pinned in requirements/*.txt"]
-        return []
-    if name in SHELL_BUILTINS or name in IMAGE_COMMANDS:
-        return []
-    return [f"{name!r} is neither a make target, a {VENV_BIN} tool nor a command of the image"]
-
-
 def script_problems(pipeline: dict[str, Any], project: Path) -> list[str]:
     pins = pinned_requirements(project)
     return [
@@ -328,7 +236,7 @@ def script_problems(pipeline: dict[str, Any], project: Path) -> list[str]:
         for name, job in jobs(pipeline).items()
         for line in script_lines(job)
         for argv in shell_commands(line)
-        for problem in command_problems(argv, project, pins)
+        for problem in command_problems(argv, project, pins, IMAGE_COMMANDS)
     ]
 
 
