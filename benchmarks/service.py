@@ -64,8 +64,8 @@ OBSERVABILITY_MIDDLEWARE = (
 )
 BARE_SETTINGS = f'''"""Benchmark only: production settings without the observability middleware."""
 
-from core.settings.prod import *  # noqa: F403
-from core.settings.prod import MIDDLEWARE
+from config.settings.prod import *  # noqa: F403
+from config.settings.prod import MIDDLEWARE
 
 MIDDLEWARE = [name for name in MIDDLEWARE if name not in {OBSERVABILITY_MIDDLEWARE!r}]
 '''

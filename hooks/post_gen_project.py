@@ -40,7 +40,6 @@ class Needs(NamedTuple):
 
 
 # Option -> the files it brings. Every file an option adds is named here and nowhere else.
-# "{package}" stands for the project package, which is named like the project directory.
 OPTION_FILES: tuple[Needs, ...] = (
     Needs("ci_provider", lambda value: value == "github", (".github",)),
     Needs("ci_provider", lambda value: value == "gitlab", (".gitlab-ci.yml",)),
@@ -48,7 +47,7 @@ OPTION_FILES: tuple[Needs, ...] = (
         "use_celery",
         lambda value: value is True,
         (
-            "{package}/celery.py",
+            "config/celery.py",
             "core/tasks.py",
             "core/api/tasks.py",
             "core/health/broker.py",
@@ -59,7 +58,7 @@ OPTION_FILES: tuple[Needs, ...] = (
     Needs(
         "use_docker",
         lambda value: value is True,
-        ("docker", ".dockerignore", "core/settings/build.py"),
+        ("docker", ".dockerignore", "config/settings/build.py"),
     ),
     Needs("use_kubernetes", lambda value: value is True, ("deploy",)),
     Needs("frontend", lambda value: value == "nextjs", ("frontend",)),
@@ -117,7 +116,7 @@ def remove_unused(project_dir: Path, options: dict[str, object]) -> None:
         if row.needed(options[row.option]):
             continue
         for relative in row.paths:
-            path = project_dir / relative.format(package=project_dir.name)
+            path = project_dir / relative
             if path.is_dir():
                 shutil.rmtree(path)
             else:

@@ -725,7 +725,7 @@ class Bake:
         """
         dotenv = self.dotenv
         env: dict[str, str | None] = {
-            "DJANGO_SETTINGS_MODULE": "core.settings.prod",
+            "DJANGO_SETTINGS_MODULE": "config.settings.prod",
             "SECRET_KEY": dotenv.get("SECRET_KEY", ""),
             "METRICS_TOKEN": dotenv.get("METRICS_TOKEN", ""),
             "ALLOWED_HOSTS": "example.com",

@@ -3,7 +3,7 @@
 * its own test suite passes with the coverage gate;
 * the smoke test that needs no container engine: the web process and a Celery worker, both
   started exactly as the image starts them (`sh docker/entrypoint.sh web|worker`: wait for the
-  database, then gunicorn with gunicorn.conf.py and two workers, or `celery --app <slug> worker`)
+  database, then gunicorn with gunicorn.conf.py and two workers, or `celery --app config worker`)
   under production settings. The web process answers the probes and guards /metrics, counts every
   request whichever gunicorn worker served it, and logs nothing but JSON with a request_id on
   every request's lines; a task that a request enqueues logs that request's request_id on the

@@ -483,7 +483,7 @@ def test_make_check_is_the_deploy_check_under_production_settings(project: Path)
         check=False,
     )
     assert result.returncode == 0, describe_result(result)
-    assert "DJANGO_SETTINGS_MODULE=core.settings.prod" in result.stdout
+    assert "DJANGO_SETTINGS_MODULE=config.settings.prod" in result.stdout
     assert "check --deploy --fail-level WARNING" in result.stdout
 
 

@@ -270,8 +270,8 @@ def secret_values(doc: Doc) -> dict[str, str]:
 
 
 def variables_read_by(project: Path) -> set[str]:
-    """Environment variables the bake reads: .env.example (commented ones too), the settings,
-    the entry points (manage.py, wsgi, Celery), gunicorn.conf.py and docker/entrypoint.sh."""
+    """Environment variables the bake reads: .env.example (commented ones too), config/ (settings
+    and entry points), manage.py, gunicorn.conf.py and docker/entrypoint.sh."""
     names = set(
         re.findall(
             r"^#?\s*([A-Z][A-Z0-9_]*)=",
@@ -282,9 +282,8 @@ def variables_read_by(project: Path) -> set[str]:
     python_read = re.compile(
         r"(?:env(?:\.\w+)?|environ\.get|environ\.setdefault|getenv)\(\s*\"([A-Z][A-Z0-9_]*)\""
     )
-    python_files = [*sorted((project / "core" / "settings").glob("*.py"))]
-    python_files += [project / "manage.py", *sorted((project / project.name).glob("*.py"))]
-    python_files.append(project / "gunicorn.conf.py")
+    python_files = [*sorted((project / "config").rglob("*.py"))]
+    python_files += [project / "manage.py", project / "gunicorn.conf.py"]
     for path in python_files:
         names |= set(python_read.findall(path.read_text("utf-8")))
     entrypoint = (project / "docker" / "entrypoint.sh").read_text("utf-8")
@@ -563,7 +562,7 @@ def test_worker_liveness_pings_its_own_node(rendered: Rendered, bake: Bake) -> N
     assert command[:2] == ["sh", "-c"]
     assert len(command) == 3
     script = command[2]
-    assert f"--app {bake.slug} inspect ping" in script
+    assert "--app config inspect ping" in script
     assert '--destination "celery@$HOSTNAME"' in script
     ping_timeout = re.search(r"--timeout (\d+)", script)
     assert ping_timeout, script
@@ -649,7 +648,7 @@ def test_settings_come_from_the_config_map_and_the_secret(
         ], workload
         assert "env" not in container, f"{workload}: settings belong in config.env"
 
-    assert settings["DJANGO_SETTINGS_MODULE"] == "core.settings.prod"
+    assert settings["DJANGO_SETTINGS_MODULE"] == "config.settings.prod"
     assert settings["DEBUG"] == "false"
     assert settings["ALLOWED_HOSTS"] == bake.context["domain_name"]
     assert settings["CSRF_TRUSTED_ORIGINS"] == f"https://{bake.context['domain_name']}"

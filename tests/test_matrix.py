@@ -149,7 +149,7 @@ def test_variant(
     for row in OPTION_FILES:
         wanted = row.needed(variant[row.option])
         for relative in row.paths:
-            path = project / relative.format(package=project.name)
+            path = project / relative
             assert path.exists() == wanted, f"{relative} with {variant}"
 
     # Only PYTHON_OPTIONS change Python, so one slow run per PYTHON_GROUPS entry covers every

@@ -28,7 +28,7 @@ ENV_LINE = re.compile(r"[A-Z][A-Z0-9_]*=\S*")
 # quotes, apostrophes, ampersands, backslashes (also a trailing one) and any letters.
 ANSWER_SETS: dict[str, dict[str, str]] = {
     "defaults": {},
-    # A package name that sorts before core/apps/shared, which import sorting must not mind.
+    # A project name that sorts before the packages' names.
     "early-slug": {"project_name": "Alpha Beacon"},
     "quotes": {
         "project_name": 'Zo\u00eb\'s Caf\u00e9 & Bar "Pulse"',
@@ -78,8 +78,7 @@ def text_files(project: Path) -> Iterator[tuple[Path, str]]:
 
 def test_bake_has_the_project_layout(baked: tuple[dict[str, str], Path]) -> None:
     _, project = baked
-    slug = project.name
-    for name in ("manage.py", ".env", ".env.example", ".gitignore", f"{slug}/__init__.py"):
+    for name in ("manage.py", ".env", ".env.example", ".gitignore", "config/__init__.py"):
         assert (project / name).is_file(), name
 
 
@@ -140,7 +139,7 @@ def test_free_text_answers_arrive_unchanged(baked: tuple[dict[str, str], Path]) 
     metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert metadata["description"] == expect["description"]
     assert metadata["authors"] == [{"name": expect["author_name"], "email": expect["author_email"]}]
-    service_name = literal_assignment(project / "core" / "settings" / "base.py", "SERVICE_NAME")
+    service_name = literal_assignment(project / "config" / "settings" / "base.py", "SERVICE_NAME")
     assert service_name == expect["project_name"]
 
 
@@ -151,7 +150,6 @@ def test_derived_slug_is_ascii_snake_case(cookies) -> None:
     assert result.exit_code == 0, result.exception
     assert result.context["project_slug"] == "my_cafe_service"
     assert result.project_path.name == "my_cafe_service"
-    assert (result.project_path / "my_cafe_service" / "__init__.py").is_file()
     env = (result.project_path / ".env").read_text(encoding="utf-8")
     assert "MYSQL_DATABASE=my_cafe_service\n" in env
 
@@ -255,7 +253,7 @@ def test_docker_is_absent_and_unmentioned_without_it(cookies_session) -> None:
 
     assert not (project / "docker").exists()
     assert not (project / ".dockerignore").exists()
-    assert not (project / "core" / "settings" / "build.py").exists()
+    assert not (project / "config" / "settings" / "build.py").exists()
     assert mentions == []
     assert {"up", "down", "image", "logs"}.isdisjoint(targets)
     assert {"install", "test", "serve", "worker"} <= set(targets)
@@ -266,10 +264,13 @@ def test_celery_is_absent_and_unmentioned_without_it(cookies_session) -> None:
     # Not "worker": gunicorn has workers too.
     mentions = files_mentioning(project, r"celery|broker|beat")
     targets = re.findall(r"^([a-z-]+):", (project / "Makefile").read_text(), re.MULTILINE)
-    package = project / "plain_service"
 
-    assert not (package / "celery.py").exists()
-    for relative in ("core/tasks.py", "core/api/tasks.py", "core/health/broker.py"):
+    for relative in (
+        "config/celery.py",
+        "core/tasks.py",
+        "core/api/tasks.py",
+        "core/health/broker.py",
+    ):
         assert not (project / relative).exists(), relative
     assert not list((project / "tests").rglob("*celery*"))
     assert mentions == []

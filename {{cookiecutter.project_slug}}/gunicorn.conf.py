@@ -30,7 +30,7 @@ metrics_dir = os.environ.setdefault(
 sys.path.insert(0, str(PROJECT_DIR))
 from core.logging import build_logging_config  # noqa: E402
 
-wsgi_app = "{{ cookiecutter.project_slug }}.wsgi:application"
+wsgi_app = "config.wsgi:application"
 bind = f"0.0.0.0:{env.int('PORT', default=8000)}"
 workers = env.int("WEB_CONCURRENCY", default=2)
 threads = env.int("GUNICORN_THREADS", default=1)

@@ -3,6 +3,7 @@
 import os
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.db.backends.signals import connection_created
 
 
@@ -11,8 +12,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Core infrastructure"
 
     def ready(self) -> None:
-        from {{ cookiecutter.project_slug }} import __version__
-
         from . import signals
         from .database import limit_new_connection
         from .logging import configure_structlog
@@ -24,4 +23,4 @@ class CoreConfig(AppConfig):
         # In Prometheus multiprocess mode every process writes there, manage.py commands too.
         if metrics_dir := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             os.makedirs(metrics_dir, exist_ok=True)
-        APP_INFO.labels(version=__version__).set(1)
+        APP_INFO.labels(version=settings.SERVICE_VERSION).set(1)

@@ -25,12 +25,12 @@ case "${1:-web}" in
     worker)
         shift
         wait_for_database
-        exec celery --app {{ cookiecutter.project_slug }} --quiet worker --loglevel "${LOG_LEVEL:-INFO}" "$@"
+        exec celery --app config --quiet worker --loglevel "${LOG_LEVEL:-INFO}" "$@"
         ;;
     beat)
         wait_for_database
         # The schedule file goes to /tmp: the root filesystem may be read-only.
-        exec celery --app {{ cookiecutter.project_slug }} --quiet beat --loglevel "${LOG_LEVEL:-INFO}" \
+        exec celery --app config --quiet beat --loglevel "${LOG_LEVEL:-INFO}" \
             --schedule /tmp/celerybeat-schedule
         ;;
 {%- endif %}

@@ -8,8 +8,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from {{ cookiecutter.project_slug }} import __version__
-
 
 class ServiceInfoView(APIView):
     """Name and version of the running service, for clients and deploy checks."""
@@ -23,4 +21,4 @@ class ServiceInfoView(APIView):
         )
     )
     def get(self, request: Request) -> Response:
-        return Response({"name": settings.SERVICE_NAME, "version": __version__})
+        return Response({"name": settings.SERVICE_NAME, "version": settings.SERVICE_VERSION})

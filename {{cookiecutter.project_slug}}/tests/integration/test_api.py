@@ -7,8 +7,6 @@ from rest_framework.test import APIClient
 
 from apps.users.models import User
 
-from {{ cookiecutter.project_slug }} import __version__
-
 from ..factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +16,7 @@ def test_service_info(api_client: APIClient) -> None:
     response = api_client.get("/api/v1/info/")
 
     assert response.status_code == 200
-    assert response.json() == {"name": settings.SERVICE_NAME, "version": __version__}
+    assert response.json() == {"name": settings.SERVICE_NAME, "version": settings.SERVICE_VERSION}
 
 
 def test_unknown_paths_answer_json_404(client: Client) -> None:

@@ -13,9 +13,8 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from apps.users.models import User
+from config.celery import app as celery_app
 from core.tasks import HEARTBEAT_KEY, heartbeat, record_key
-
-from {{ cookiecutter.project_slug }}.celery import app as celery_app
 
 pytestmark = pytest.mark.celery
 

@@ -1,9 +1,8 @@
 """/metrics: Prometheus text, app and health metrics, and the bearer token."""
 
 import pytest
+from django.conf import settings
 from django.test import Client, override_settings
-
-from {{ cookiecutter.project_slug }} import __version__
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +17,7 @@ def test_metrics_include_app_info_and_request_counters(client: Client) -> None:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain")
     text = response.content.decode()
-    version_label = f'version="{__version__}"'
+    version_label = f'version="{settings.SERVICE_VERSION}"'
     assert "app_info{" + version_label + "} 1.0" in text
     assert "django_http_requests_before_middlewares_total" in text
     assert "django_db_new_connections_total" in text

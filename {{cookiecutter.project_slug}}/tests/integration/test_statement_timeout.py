@@ -13,9 +13,8 @@ from django.http import HttpRequest, JsonResponse
 from django.test import Client
 from django.urls import path
 
+from config import urls as project_urls
 from core.database import limit_new_connection, set_statement_timeout
-
-from {{ cookiecutter.project_slug }} import urls as project_urls
 
 pytestmark = pytest.mark.django_db
 

@@ -16,6 +16,7 @@ from core.utils.validators import validate_redis_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 SERVICE_NAME = {{ cookiecutter.project_name | py_string }}
+SERVICE_VERSION = "{{ cookiecutter.version }}"
 
 env = environ.Env()
 env.read_env(BASE_DIR / ".env")
@@ -71,8 +72,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
-ROOT_URLCONF = "{{ cookiecutter.project_slug }}.urls"
-WSGI_APPLICATION = "{{ cookiecutter.project_slug }}.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")
 
 TEMPLATES = [
@@ -203,7 +204,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{SERVICE_NAME} API",
     "DESCRIPTION": {{ cookiecutter.description | py_string }},
-    "VERSION": "{{ cookiecutter.version }}",
+    "VERSION": SERVICE_VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and its docs page are for staff; dev settings open them up.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAdminUser"],
