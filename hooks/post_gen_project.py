@@ -48,6 +48,7 @@ OPTION_FILES: tuple[Needs, ...] = (
         lambda value: value is True,
         (
             "config/celery.py",
+            "config/settings/celery.py",
             "core/tasks.py",
             "core/api/tasks.py",
             "core/health/broker.py",

@@ -139,7 +139,7 @@ def test_free_text_answers_arrive_unchanged(baked: tuple[dict[str, str], Path]) 
     metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert metadata["description"] == expect["description"]
     assert metadata["authors"] == [{"name": expect["author_name"], "email": expect["author_email"]}]
-    service_name = literal_assignment(project / "config" / "settings" / "base.py", "SERVICE_NAME")
+    service_name = literal_assignment(project / "config" / "settings" / "django.py", "SERVICE_NAME")
     assert service_name == expect["project_name"]
 
 

@@ -1,4 +1,5 @@
-"""Settings split by environment: base holds everything common, the others adjust it.
+"""Settings: one module per integration, gathered by base, and one module per environment.
 
-Choose one with DJANGO_SETTINGS_MODULE: config.settings.dev, config.settings.prod or config.settings.test.
+DJANGO_SETTINGS_MODULE picks the environment: config.settings.dev, config.settings.prod or
+config.settings.test. Each imports base and adjusts what it must.
 """

@@ -1,9 +1,11 @@
 """Development: debug pages, readable console logs, open API docs."""
 
+from config.env import env
 from core.logging import build_logging_config
 
+from .api import REST_FRAMEWORK, SPECTACULAR_SETTINGS
 from .base import *  # noqa: F403
-from .base import LOG_LEVEL, REST_FRAMEWORK, SPECTACULAR_SETTINGS, env
+from .logging import LOG_LEVEL
 
 DEBUG = env.bool("DEBUG", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])

@@ -2,7 +2,8 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from core.utils.validators import (
+from config.env import env
+from config.validation import (
     validate_allowed_hosts,
     validate_database_url,
     validate_jwt_signing_key,
@@ -10,8 +11,10 @@ from core.utils.validators import (
     validate_secret_key,
 )
 
+from .api import JWT_SIGNING_KEY
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, DEBUG, JWT_SIGNING_KEY, METRICS_TOKEN, SECRET_KEY, env
+from .django import ALLOWED_HOSTS, DEBUG, SECRET_KEY
+from .monitoring import METRICS_TOKEN
 
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be false in production: unset it or set DEBUG=false.")

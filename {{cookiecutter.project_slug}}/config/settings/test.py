@@ -2,8 +2,9 @@
 
 from django.core.management.utils import get_random_secret_key
 
+from .api import JWT_SIGNING_KEY, SIMPLE_JWT
 from .base import *  # noqa: F403
-from .base import JWT_SIGNING_KEY, SECRET_KEY, SIMPLE_JWT, STORAGES
+from .django import SECRET_KEY, STORAGES
 
 SECRET_KEY = SECRET_KEY or get_random_secret_key()
 JWT_SIGNING_KEY = JWT_SIGNING_KEY or get_random_secret_key()

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
-from core.utils.validators import (
+from config.validation import (
     validate_allowed_hosts,
     validate_database_url,
     validate_jwt_signing_key,

@@ -1,0 +1,14 @@
+"""Logging: structlog renders every record, Django's and the libraries' included (core/logging.py)."""
+
+import logging
+
+from config.env import env
+from core.logging import build_logging_config
+
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = build_logging_config(LOG_FORMAT, LOG_LEVEL)
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = True
+# request_finished is the access line; request_started would double every request.
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG
