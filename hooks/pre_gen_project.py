@@ -94,6 +94,7 @@ PROJECT_ROOT_NAMES = frozenset(
         "tests",
         "test",
         "config",
+        "conftest",
         "contracts",
         "deploy",
         "scripts",

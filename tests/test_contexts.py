@@ -19,7 +19,8 @@ from conftest import Bake
 pytestmark = pytest.mark.slow
 
 CONTEXTS = ("billing", "monitoring")
-# Each context's tests: the pure layers in tests/unit, those on the database in tests/integration.
+# Each context's tests, inside it: the pure layers in tests/unit, those on the database in
+# tests/integration.
 TESTED_LAYERS = [
     ("unit", "domain"),
     ("unit", "services"),
@@ -68,17 +69,20 @@ def test_a_fresh_bake_keeps_the_layering_contracts(default_bake: Bake) -> None:
     assert "2 kept, 0 broken" in result.stdout, result.stdout
 
 
-def test_each_context_has_its_layers_tests_and_first_migration(contexts: Bake) -> None:
+def test_each_context_is_one_directory_with_its_layers_tests_and_first_migration(
+    default_bake: Bake, contexts: Bake
+) -> None:
     for name in CONTEXTS:
         app = contexts.path / "apps" / name
-        for part in ("domain", "services", "infrastructure", "api", "migrations"):
+        for part in ("domain", "services", "infrastructure", "api", "migrations", "tests"):
             assert (app / part / "__init__.py").is_file(), f"{name}: {part}"
         for module in ("admin.py", "apps.py", "migrations/0001_initial.py", "api/urls.py"):
             assert (app / module).is_file(), f"{name}: {module}"
         for tier, layer in TESTED_LAYERS:
-            assert (contexts.path / "tests" / tier / name / f"test_{layer}.py").is_file()
-    registry = (contexts.path / "apps" / "contexts.py").read_text()
-    assert 'CONTEXTS: list[str] = [\n    "billing",\n    "monitoring",\n]\n' in registry
+            assert (app / "tests" / tier / f"test_{layer}.py").is_file()
+    # Nothing outside apps/<name>/ changed: a context is one directory to add or delete.
+    outside = {path for path in tree(contexts.path) if not path.startswith("apps/")}
+    assert outside == {path for path in tree(default_bake.path) if not path.startswith("apps/")}
 
 
 def test_make_lint_passes(contexts: Bake) -> None:
@@ -101,7 +105,7 @@ def test_the_baked_suite_passes_with_the_contexts_tests_and_the_coverage_gate(
     result = contexts.run("pytest", "-v", "-p", "no:cacheprovider", timeout=900)
     for name in CONTEXTS:
         for tier, layer in TESTED_LAYERS:
-            test_file = f"tests/{tier}/{name}/test_{layer}.py"
+            test_file = f"apps/{name}/tests/{tier}/test_{layer}.py"
             assert f"{test_file}::" in result.stdout, f"{test_file} did not run"
     assert "Required test coverage of 85" in result.stdout, result.stdout
 
@@ -153,12 +157,13 @@ REFUSED_NAMES = {
     "Billing": "'Billing' is not a valid context name",
     "bill-ing": "'bill-ing' is not a valid context name",
     "class": "'class' is a Python keyword",
-    "json": "'json' would shadow the standard library module 'json'",
-    "celery": "'celery' would shadow the installed module 'celery'",
-    "users": "'users' is reserved",
+    "json": "'json' conflicts with the name of an existing Python module",
+    "celery": "'celery' conflicts with the name of an existing Python module",
+    "users": "'users' is taken: apps/users already exists",
     "core": "'core' is reserved",
-    "billing": "'billing' is taken: apps/contexts.py already lists it",
-    "monitoring": "'monitoring' is taken: apps/contexts.py already lists it",
+    "config": "'config' is reserved",
+    "billing": "'billing' is taken: apps/billing already exists",
+    "monitoring": "'monitoring' is taken: apps/monitoring already exists",
 }
 
 

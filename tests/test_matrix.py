@@ -28,7 +28,7 @@ import pytest
 import yaml
 from conftest import TEMPLATE_DIR, Bake, render_template, template_defaults
 from test_kubernetes import VALIDATED_VERSIONS, kustomize, validate
-from test_render import ENV_LINE, PARSERS, RESIDUE, text_files
+from test_render import ENV_LINE, PARSERS, residue, text_files
 
 
 def load_hook(name: str) -> Any:
@@ -128,13 +128,7 @@ def test_variant(
 ) -> None:
     project = render_template(tmp_path, variant)
 
-    residue = [
-        f"{path.relative_to(project)}:{number}"
-        for path, text in text_files(project)
-        for number, line in enumerate(text.splitlines(), start=1)
-        if RESIDUE.search(line)
-    ]
-    assert residue == []
+    assert residue(project) == []
 
     for path, text in text_files(project):
         if path.name.startswith(".env"):

@@ -1,18 +1,18 @@
-"""Root URL configuration.
+"""Root URL configuration: the service's own API, every app's API, the admin.
 
-/healthz, /ready and /metrics are answered by core.middleware.monitoring before routing, so that
-they work for probes that do not send an allowed Host or use HTTPS.
+Each app in settings.PROJECT_APPS has its api/urls.py served under /api/v1/; its paths start with
+the app's own prefix (users/, auth/, billing/, ...). /healthz, /ready and /metrics are answered
+by core.middleware.monitoring before routing, so that they work for probes that do not send an
+allowed Host or use HTTPS.
 """
 
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from apps.contexts import CONTEXTS
-
 urlpatterns = [
     path("api/v1/", include("core.api.urls")),
-    *(path(f"api/v1/{context}/", include(f"apps.{context}.api.urls")) for context in CONTEXTS),
+    *(path("api/v1/", include(f"{app}.api.urls")) for app in settings.PROJECT_APPS),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-from apps.contexts import CONTEXTS
 from config.env import env
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -14,6 +13,10 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Every package in apps/ with an apps.py is installed, and config/urls.py serves its API, so
+# adding or deleting an app's directory is the whole registration.
+PROJECT_APPS = sorted(f"apps.{path.parent.name}" for path in (BASE_DIR / "apps").glob("*/apps.py"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -30,8 +33,7 @@ INSTALLED_APPS = [
     "django_prometheus",
     "django_structlog",
     "core",
-    "apps.users",
-    *(f"apps.{context}" for context in CONTEXTS),
+    *PROJECT_APPS,
 ]
 
 # django-prometheus' pair wraps everything else so its timings cover the whole stack.

@@ -1,6 +1,6 @@
 """Routes under /api/v1/: the service's own views and its OpenAPI schema and docs."""
 
-from django.urls import include, path
+from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 {% if cookiecutter.use_celery -%}
@@ -15,8 +15,6 @@ urlpatterns = [
 {%- if cookiecutter.use_celery %}
     path("heartbeat/", HeartbeatView.as_view(), name="heartbeat"),
 {%- endif %}
-    path("auth/", include("apps.users.api.auth_urls")),
-    path("users/", include("apps.users.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

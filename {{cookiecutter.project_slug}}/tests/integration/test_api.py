@@ -6,8 +6,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from apps.users.models import User
-
-from ..factories import UserFactory
+from apps.users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

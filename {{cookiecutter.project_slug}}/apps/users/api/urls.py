@@ -1,9 +1,12 @@
-from django.urls import path
+"""Routes of the accounts API, under /api/v1/: the JWT endpoints and the signed-in user."""
+
+from django.urls import include, path
 
 from .views import MeView
 
 app_name = "users"
 
 urlpatterns = [
-    path("me", MeView.as_view(), name="me"),
+    path("auth/", include("apps.users.api.auth_urls")),
+    path("users/me", MeView.as_view(), name="me"),
 ]

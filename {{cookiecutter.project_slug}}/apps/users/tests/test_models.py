@@ -6,7 +6,7 @@ from django.test import Client
 
 from apps.users.models import User
 
-from ..factories import PASSWORD, UserFactory
+from .factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Fixtures shared by the whole suite.
+"""Fixtures every test may use: those in tests/ and those of each app in apps/<app>/tests/.
 
 Integration and contract tests use the real MySQL and Redis named by DATABASE_URL and REDIS_URL;
 pytest-django creates and drops the test database.
@@ -8,12 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 import structlog
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from rest_framework.test import APIClient
-
-from apps.users.models import User
-
-from .factories import UserFactory
 
 
 @pytest.fixture
@@ -22,8 +20,9 @@ def api_client() -> APIClient:
 
 
 @pytest.fixture
-def staff_user() -> User:
-    return UserFactory.create(is_staff=True)
+def staff_user(db: None) -> AbstractBaseUser:
+    """A staff member without a usable password: tests sign it in with force_authenticate."""
+    return get_user_model().objects.create_user("staff@example.com", is_staff=True)
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.users.models import User
 
-from ..factories import PASSWORD, UserFactory
+from .factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_cache")]
 
