@@ -55,7 +55,7 @@ WRK_TIMEOUT = "10s"
 OBSERVABILITY_MIDDLEWARE = (
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
-    "core.middleware.logging.RequestIdHeaderMiddleware",
+    "core.middleware.request_id.RequestIdHeaderMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",

@@ -50,7 +50,7 @@ OPTION_FILES: tuple[Needs, ...] = (
             "config/celery.py",
             "config/settings/celery.py",
             "core/tasks.py",
-            "core/api/tasks.py",
+            "core/api/heartbeat.py",
             "core/health/broker.py",
             "tests/integration/test_celery.py",
             "tests/integration/test_broker_health.py",

@@ -283,7 +283,7 @@ def test_celery_is_absent_and_unmentioned_without_it(cookies_session) -> None:
     for relative in (
         "config/celery.py",
         "core/tasks.py",
-        "core/api/tasks.py",
+        "core/api/heartbeat.py",
         "core/health/broker.py",
     ):
         assert not (project / relative).exists(), relative

@@ -1,4 +1,4 @@
-"""Root URL configuration: the service's own API, every app's API, the admin.
+"""Root URL configuration: the service's own routes, every app's API, the admin.
 
 Each app in settings.PROJECT_APPS has its api/urls.py served under /api/v1/; its paths start with
 the app's own prefix (users/, auth/, billing/, ...). /healthz, /ready and /metrics are answered
@@ -16,7 +16,7 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 
-handler400 = "core.api.errors.bad_request"
-handler403 = "core.api.errors.permission_denied"
-handler404 = "core.api.errors.not_found"
-handler500 = "core.api.errors.server_error"
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.not_found"
+handler500 = "core.errors.server_error"

@@ -9,43 +9,30 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-MIN_SECRET_KEY_LENGTH = 50
-MIN_SECRET_KEY_UNIQUE_CHARACTERS = 5
-MIN_TOKEN_LENGTH = 32
+# Prefixes of values that are no secret: Django's development keys and .env.example's placeholders.
+PLACEHOLDER_PREFIXES = ("django-insecure-", "change-me")
+MIN_UNIQUE_CHARACTERS = 5
 
 
-def validate_secret_key(value: str) -> None:
-    """Refuse a missing, short, repetitive or Django-generated development key."""
+def validate_secret(
+    variable: str, value: str, min_length: int, must_differ_from: dict[str, str] | None = None
+) -> None:
+    """Refuse a missing, placeholder, short or repetitive secret, or one another variable holds.
+
+    `must_differ_from` maps the names of other secrets to their values: a key reused for two
+    jobs cannot be rotated for one of them alone.
+    """
     if not value:
-        raise ImproperlyConfigured("SECRET_KEY is not set.")
-    if value.startswith("django-insecure-") or value.startswith("change-me"):
-        raise ImproperlyConfigured("SECRET_KEY is a placeholder or development key.")
-    if len(value) < MIN_SECRET_KEY_LENGTH or len(set(value)) < MIN_SECRET_KEY_UNIQUE_CHARACTERS:
+        raise ImproperlyConfigured(f"{variable} is not set.")
+    if value.startswith(PLACEHOLDER_PREFIXES):
+        raise ImproperlyConfigured(f"{variable} is a placeholder or development value.")
+    if len(value) < min_length or len(set(value)) < MIN_UNIQUE_CHARACTERS:
         raise ImproperlyConfigured(
-            f"SECRET_KEY is too weak: use at least {MIN_SECRET_KEY_LENGTH} random characters."
+            f"{variable} is too weak: use at least {min_length} random characters."
         )
-
-
-def validate_metrics_token(value: str) -> None:
-    """Refuse a missing or guessable token: without one, /metrics would be public."""
-    if not value or value.startswith("change-me"):
-        raise ImproperlyConfigured("METRICS_TOKEN is not set: /metrics would be public.")
-    if len(value) < MIN_TOKEN_LENGTH:
-        raise ImproperlyConfigured(
-            f"METRICS_TOKEN is too short: use at least {MIN_TOKEN_LENGTH} random characters."
-        )
-
-
-def validate_jwt_signing_key(value: str, secret_key: str) -> None:
-    """Refuse a missing, short or reused key: tokens signed with it open the whole API."""
-    if not value or value.startswith("change-me"):
-        raise ImproperlyConfigured("JWT_SIGNING_KEY is not set.")
-    if len(value) < MIN_SECRET_KEY_LENGTH:
-        raise ImproperlyConfigured(
-            f"JWT_SIGNING_KEY is too short: use at least {MIN_SECRET_KEY_LENGTH} random characters."
-        )
-    if value == secret_key:
-        raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from SECRET_KEY.")
+    for other, other_value in (must_differ_from or {}).items():
+        if value == other_value:
+            raise ImproperlyConfigured(f"{variable} must differ from {other}.")
 
 
 def validate_allowed_hosts(hosts: list[str]) -> None:

@@ -1,4 +1,4 @@
-"""The core app: shared infrastructure that every bounded context relies on."""
+"""The core app: the infrastructure every app relies on, wired up when Django starts."""
 
 import os
 
@@ -12,13 +12,13 @@ class CoreConfig(AppConfig):
     verbose_name = "Core infrastructure"
 
     def ready(self) -> None:
-        from . import signals
-        from .database import limit_new_connection
+        from . import access_log
+        from .database.statement_timeout import limit_new_connection
         from .logging import configure_structlog
         from .metrics import APP_INFO
 
         configure_structlog()
-        signals.connect()
+        access_log.connect()
         connection_created.connect(limit_new_connection, dispatch_uid="statement-timeout")
         # In Prometheus multiprocess mode every process writes there, manage.py commands too.
         if metrics_dir := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

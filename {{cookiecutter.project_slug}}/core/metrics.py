@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django_prometheus.exports import ExportToDjangoView
 from prometheus_client import Gauge
 
-from core.api.errors import error_response
+from core.errors import error_response
 
 APP_INFO = Gauge(
     "app_info",

@@ -16,7 +16,7 @@ DATABASE_OPTIONS = {
     "isolation_level": "read committed",
     "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=3),
 }
-# The server aborts a statement that runs longer (core/database.py); 0 turns the limit off.
+# The server aborts a statement that runs longer (core/database/statement_timeout.py); 0 turns the limit off.
 DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=5.0)
 
 
@@ -42,4 +42,4 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = database_from_url("DATABASE_REPLICA_URL")
     # Tests see one database: the replica alias reads the primary's test database.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-DATABASE_ROUTERS = ["core.db_router.PrimaryReplicaRouter"]
+DATABASE_ROUTERS = ["core.database.router.PrimaryReplicaRouter"]

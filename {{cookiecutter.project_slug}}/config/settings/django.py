@@ -40,7 +40,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
-    "core.middleware.logging.RequestIdHeaderMiddleware",
+    "core.middleware.request_id.RequestIdHeaderMiddleware",
     "core.middleware.monitoring.MonitoringEndpointsMiddleware",
     # Ahead of everything that may answer (HTTPS redirect, WhiteNoise, CommonMiddleware), so
     # those answers carry the CORS headers too.

@@ -3,13 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env
-from config.validation import (
-    validate_allowed_hosts,
-    validate_database_url,
-    validate_jwt_signing_key,
-    validate_metrics_token,
-    validate_secret_key,
-)
+from config.validation import validate_allowed_hosts, validate_database_url, validate_secret
 
 from .api import JWT_SIGNING_KEY
 from .base import *  # noqa: F403
@@ -18,11 +12,14 @@ from .monitoring import METRICS_TOKEN
 
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be false in production: unset it or set DEBUG=false.")
-validate_secret_key(SECRET_KEY)
+validate_secret("SECRET_KEY", SECRET_KEY, min_length=50)
 validate_allowed_hosts(ALLOWED_HOSTS)
 validate_database_url(env.str("DATABASE_URL"))
-validate_metrics_token(METRICS_TOKEN)
-validate_jwt_signing_key(JWT_SIGNING_KEY, SECRET_KEY)
+# Without a token /metrics would be public; tokens signed with the JWT key open the whole API.
+validate_secret("METRICS_TOKEN", METRICS_TOKEN, min_length=32)
+validate_secret(
+    "JWT_SIGNING_KEY", JWT_SIGNING_KEY, min_length=50, must_differ_from={"SECRET_KEY": SECRET_KEY}
+)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -32,4 +32,4 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 # A refused CSRF check answers in the JSON error shape, like every other failure.
-CSRF_FAILURE_VIEW = "core.api.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"

@@ -1,10 +1,10 @@
-"""Routes under /api/v1/: the service's own views and its OpenAPI schema and docs."""
+"""Routes under /api/v1/ that belong to the service itself rather than to one of its apps."""
 
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 {% if cookiecutter.use_celery -%}
-from .tasks import HeartbeatView
+from .heartbeat import HeartbeatView
 {% endif -%}
 from .views import ServiceInfoView
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from core import metrics
-from core.api.errors import error_response
+from core.errors import error_response
 from core.health import views as health
 
 ENDPOINTS: dict[str, Callable[[HttpRequest], HttpResponse]] = {

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import path
 
 from config import urls as project_urls
-from core.database import limit_new_connection, set_statement_timeout
+from core.database.statement_timeout import limit_new_connection, set_statement_timeout
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 from django.contrib.auth.models import Group
 from django.test import override_settings
 
-from core.db_router import PrimaryReplicaRouter
+from core.database.router import PrimaryReplicaRouter
 
 PRIMARY_ONLY: dict[str, dict[str, object]] = {"default": {}}
 WITH_REPLICA: dict[str, dict[str, object]] = {"default": {}, "replica": {}}

@@ -4,9 +4,7 @@ from django.urls import include, path
 
 from .views import MeView
 
-app_name = "users"
-
 urlpatterns = [
     path("auth/", include("apps.users.api.auth_urls")),
-    path("users/me", MeView.as_view(), name="me"),
+    path("users/", include(([path("me", MeView.as_view(), name="me")], "users"))),
 ]

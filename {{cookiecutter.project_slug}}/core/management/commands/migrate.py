@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.commands import migrate
 from django.db import connections
 
-from core.database import set_statement_timeout
+from core.database.statement_timeout import set_statement_timeout
 
 
 class Command(migrate.Command):

@@ -1,4 +1,4 @@
-"""Staff-only view that enqueues the heartbeat task."""
+"""POST /api/v1/heartbeat/: staff enqueue the heartbeat task."""
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
