@@ -170,9 +170,10 @@ def bake(bake_project: Callable[..., Bake], group: tuple[Any, ...]) -> Bake:
 class TestOtherPythonTrees:
     """The Python checks for every Python tree but the default's (test_static covers that)."""
 
-    def test_lint_format_and_types(self, bake: Bake) -> None:
+    def test_lint_layers_and_types(self, bake: Bake) -> None:
         bake.run("ruff", "check", ".")
         bake.run("ruff", "format", "--check", ".")
+        bake.run("lint-imports")
         bake.run("mypy", ".", timeout=900)
 
     def test_deploy_checks_and_migrations(self, bake: Bake) -> None:
