@@ -214,6 +214,31 @@ class TestImageAndStack:
         assert user not in {"", "root", "0", "0:0"}
         assert uid != "0"
 
+    def test_image_holds_what_it_runs_and_no_development_files(self, stack: Stack) -> None:
+        listing = run(
+            "docker",
+            "run",
+            "--rm",
+            "--entrypoint",
+            "sh",
+            stack.image,
+            "-c",
+            "cd /app && find . -path ./staticfiles -prune -o -print",
+            cwd=stack.project,
+        ).stdout.split()
+
+        for needed in ("./manage.py", "./config/settings/prod.py", "./core/apps.py"):
+            assert needed in listing, needed
+        development = [
+            path
+            for path in listing
+            if "/tests" in path
+            or path in {"./conftest.py", "./scripts"}
+            or "context_template" in path
+            or path.endswith("startcontext.py")
+        ]
+        assert development == []
+
     def test_image_holds_no_secret(self, stack: Stack) -> None:
         secrets = [
             value

@@ -28,7 +28,7 @@ import pytest
 import yaml
 from conftest import TEMPLATE_DIR, Bake, render_template, template_defaults
 from test_kubernetes import VALIDATED_VERSIONS, kustomize, validate
-from test_render import ENV_LINE, PARSERS, residue, text_files
+from test_render import ENV_LINE, PARSERS, doubled_blank_lines, residue, text_files
 
 
 def load_hook(name: str) -> Any:
@@ -129,6 +129,7 @@ def test_variant(
     project = render_template(tmp_path, variant)
 
     assert residue(project) == []
+    assert doubled_blank_lines(project) == []
 
     for path, text in text_files(project):
         if path.name.startswith(".env"):

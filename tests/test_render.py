@@ -104,10 +104,29 @@ def residue(project: Path) -> list[str]:
     return found
 
 
+def doubled_blank_lines(project: Path) -> list[str]:
+    """Where a Jinja block left blank lines behind: two in a row, or three in Python files,
+    where PEP 8 puts two between top-level definitions."""
+    found = []
+    for path, text in text_files(project):
+        allowed = 2 if path.suffix in {".py", ".py-tpl"} else 1
+        blank = 0
+        for number, line in enumerate(text.splitlines(), start=1):
+            blank = blank + 1 if not line.strip() else 0
+            if blank == allowed + 1:
+                found.append(f"{path.relative_to(project)}:{number}")
+    return found
+
+
 def test_no_template_residue(baked: tuple[dict[str, str], Path]) -> None:
     _, project = baked
     found = residue(project)
     assert found == [], "\n".join(found)
+
+
+def test_no_doubled_blank_lines(baked: tuple[dict[str, str], Path]) -> None:
+    _, project = baked
+    assert doubled_blank_lines(project) == []
 
 
 PARSERS: dict[str, Callable[[str], object]] = {
