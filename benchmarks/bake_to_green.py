@@ -12,26 +12,26 @@ the bake's `pytest` with its coverage gate, on MariaDB and Redis. Every step's t
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 from contextlib import ExitStack
 from pathlib import Path
 
 import harness
-
-conftest = harness.conftest
+from support.bakes import clean_environ
+from support.servers import MysqlServer, RedisServer, ServiceConfig
+from support.venvs import find_python, find_uv
 
 TARGET_COLD_SECONDS = 180.0
 
 
-def user_env(cache: Path, services: conftest.ServiceConfig, python: str) -> dict[str, str]:
+def user_env(cache: Path, services: ServiceConfig, python: str) -> dict[str, str]:
     """A user's shell: no test-runner variables, this run's caches and servers."""
     env = {
         key: value
-        for key, value in os.environ.items()
-        if key not in conftest.SCRUBBED_ENV_NAMES
-        and not key.startswith(conftest.SCRUBBED_ENV_PREFIXES)
-        and key not in {"PYTHONDONTWRITEBYTECODE", "PIP_CACHE_DIR", "UV_CACHE_DIR"}
+        for key, value in clean_environ().items()
+        if key not in {"PYTHONDONTWRITEBYTECODE", "PIP_CACHE_DIR", "UV_CACHE_DIR"}
     }
     env.update(services.env())
     env["PIP_CACHE_DIR"] = str(cache / "pip")
@@ -46,11 +46,11 @@ def bake_to_green(
     work: Path,
     installer: str,
     cache: Path,
-    mysql: conftest.MysqlServer,
-    redis: conftest.RedisServer,
+    mysql: MysqlServer,
+    redis: RedisServer,
 ) -> dict[str, float]:
     """One run; returns seconds per step and in total."""
-    python = conftest.find_python("3.12")
+    python = find_python("3.12")
     output = work / f"{installer}-{time.monotonic_ns()}"
     steps: dict[str, float] = {}
     cookiecutter = Path(sys.executable).parent / "cookiecutter"
@@ -71,7 +71,7 @@ def bake_to_green(
     )
     project = output / "pulsewatch"
     env = user_env(cache, harness.provision(mysql, redis, "pulsewatch"), python)
-    uv = conftest.find_uv()
+    uv = find_uv()
     if installer == "pip":
         install = [["make", "install", f"PYTHON={python}"]]
     else:
@@ -106,7 +106,7 @@ def main() -> int:
     report = harness.Report("bake_to_green", "make bench-green")
     with ExitStack() as stack:
         work = stack.enter_context(harness.workspace("green"))
-        mysql, redis = stack.enter_context(harness.servers(work / "servers"))
+        mysql, redis = stack.enter_context(harness.servers_in(work / "servers"))
         for installer in installers:
             cache = work / f"cache-{installer}"
             for temperature in ("cold", "warm"):
@@ -114,7 +114,7 @@ def main() -> int:
                 for _ in range(runs):
                     if temperature == "cold":
                         for sub in ("pip", "uv"):
-                            harness.shutil.rmtree(cache / sub, ignore_errors=True)
+                            shutil.rmtree(cache / sub, ignore_errors=True)
                     steps = bake_to_green(work, installer, cache, mysql, redis)
                     totals.append(steps["total"])
                     print(

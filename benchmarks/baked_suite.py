@@ -23,7 +23,7 @@ def main() -> int:
     report = harness.Report("baked_suite", "make bench-suite")
     with ExitStack() as stack:
         work = stack.enter_context(harness.workspace("suite"))
-        mysql, redis = stack.enter_context(harness.servers(work / "servers"))
+        mysql, redis = stack.enter_context(harness.servers_in(work / "servers"))
         bake = harness.bake(
             work / "bake", harness.provision(mysql, redis, "pulsewatch"), args.template
         )

@@ -1,10 +1,9 @@
 """What every benchmark shares: timing, medians, reports, throwaway servers and baked projects.
 
-Benchmarks reuse the template tests' machinery (tests/conftest.py): the same rendering, the same
-cached virtualenvs of a bake's requirements, the same per-bake MySQL database and Redis
-databases. The servers are started here, with the same executors pytest-mysql and pytest-redis
-use, in a temporary directory on free ports, so a benchmark run never touches anything else on
-the machine.
+Benchmarks reuse the template tests' helpers (tests/support/): the same rendering, the same
+cached virtualenvs of a bake's requirements, the same throwaway MariaDB and Redis (pytest-mysql's
+and pytest-redis's executors, on free ports, data in a temporary directory) and the same per-bake
+database and Redis databases, so a benchmark run never touches anything else on the machine.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import platform
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,18 +24,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent
+import psutil
+import pytest
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TEMPLATE_DIR / "tests"))
 sys.path.insert(0, str(TEMPLATE_DIR))
 
-import conftest  # noqa: E402  (tests/conftest.py: bakes, venvs, servers)
-
-MYSQLD = "/usr/sbin/mysqld"
-MYSQLD_SAFE = "/usr/bin/mysqld_safe"
-MYSQL_INSTALL_DB = "/usr/bin/mysql_install_db"
-MYSQLADMIN = "/usr/bin/mysqladmin"
-REDIS_SERVER = "/usr/bin/redis-server"
-
+from support import processes, servers  # noqa: E402  (tests/support/: bakes, venvs, servers)
+from support.bakes import Bake, render_template  # noqa: E402
+from support.servers import NO_SERVICES, MysqlServer, RedisServer, ServiceConfig  # noqa: E402
 
 # --------------------------------------------------------------------------------------------
 # Figures
@@ -213,69 +209,30 @@ def raise_open_files_limit(wanted: int = 65536) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def require(paths: Sequence[str], hint: str) -> None:
-    missing = [path for path in paths if not shutil.which(path)]
-    if missing:
-        raise SystemExit(f"not found: {', '.join(missing)}; {hint}")
-
-
 @contextlib.contextmanager
-def servers(workdir: Path) -> Iterator[tuple[conftest.MysqlServer, conftest.RedisServer]]:
-    """A throwaway MariaDB and Redis on free loopback ports, data under `workdir`."""
-    from pytest_mysql.executor import MySQLExecutor
-    from pytest_redis.executor import RedisExecutor
-
-    require(
-        [MYSQLD, MYSQLD_SAFE, MYSQL_INSTALL_DB, MYSQLADMIN, REDIS_SERVER],
-        conftest.SERVER_INSTALL_HINT,
-    )
-    mysql_dir = workdir / "mysql"
-    redis_dir = workdir / "redis"
-    mysql_dir.mkdir(parents=True)
-    redis_dir.mkdir(parents=True)
-    mysql_port, redis_port = conftest.free_port(), conftest.free_port()
-    mysql = MySQLExecutor(
-        mysqld_safe=Path(MYSQLD_SAFE),
-        mysqld=Path(MYSQLD),
-        admin_exec=MYSQLADMIN,
-        logfile_path=str(mysql_dir / "mysql.log"),
-        params="--max-connections=2000",
-        base_directory=mysql_dir,
-        user=conftest.MYSQL_OS_USER,
-        host="127.0.0.1",
-        port=mysql_port,
-        install_db=MYSQL_INSTALL_DB,
-    )
-    redis = RedisExecutor(
-        REDIS_SERVER,
-        databases=16,
-        redis_timeout=30,
-        loglevel="notice",
-        host="127.0.0.1",
-        port=redis_port,
-        datadir=redis_dir,
-    )
-    with mysql, redis:
-        yield (
-            conftest.MysqlServer(
-                host="127.0.0.1",
-                port=mysql_port,
-                admin_connect_kwargs={
-                    "unix_socket": mysql.unixsocket,
-                    "user": conftest.MYSQL_OS_USER,
-                    "connect_timeout": 5,
-                },
-            ),
-            conftest.RedisServer("127.0.0.1", redis_port, None, first_db=0, db_count=16),
+def servers_in(workdir: Path) -> Iterator[tuple[MysqlServer, RedisServer]]:
+    """A throwaway MariaDB (2000 connections: the load checks open 1000) and Redis in `workdir`."""
+    missing = [
+        path
+        for path in (
+            servers.MYSQLD,
+            servers.MYSQLD_SAFE,
+            servers.MYSQL_INSTALL_DB,
+            servers.REDIS_SERVER,
         )
+        if not shutil.which(path)
+    ]
+    if missing:
+        raise SystemExit(f"not found: {', '.join(missing)}; {servers.SERVER_INSTALL_HINT}")
+    mysql = servers.mariadb(workdir / "mysql", params="--max-connections=2000")
+    redis = servers.redis(workdir / "redis")
+    with mysql, redis:
+        yield MysqlServer.of(mysql), RedisServer.of(redis, db_count=16)
 
 
-def provision(
-    mysql: conftest.MysqlServer, redis: conftest.RedisServer, slug: str
-) -> conftest.ServiceConfig:
-    """One bake's database, user and two Redis databases (conftest's provision_services)."""
-    factory = conftest.provision_services.__wrapped__(mysql, redis)  # type: ignore[attr-defined]
-    return factory(slug)
+def provision(mysql: MysqlServer, redis: RedisServer, slug: str) -> ServiceConfig:
+    """One bake's database, user and two Redis databases."""
+    return servers.provision(mysql, redis, slug)
 
 
 # --------------------------------------------------------------------------------------------
@@ -284,35 +241,18 @@ def provision(
 
 
 def render(template: Path, output_dir: Path, answers: Mapping[str, Any]) -> Path:
-    """conftest.render_template for any checkout of the template (user config ignored)."""
-    from cookiecutter.main import cookiecutter
-
-    output_dir.mkdir(parents=True, exist_ok=True)
-    project = cookiecutter(
-        str(template),
-        no_input=True,
-        extra_context=dict(answers),
-        output_dir=str(output_dir),
-        default_config={
-            "cookiecutters_dir": str(output_dir / ".cookiecutters"),
-            "replay_dir": str(output_dir / ".cookiecutter_replay"),
-        },
-    )
-    return Path(project)
+    """Bake any checkout of the template with no input (user config ignored)."""
+    return render_template(output_dir, answers, template)
 
 
 def bake(
     output_dir: Path,
-    services: conftest.ServiceConfig | None = None,
+    services: ServiceConfig | None = None,
     template: Path = TEMPLATE_DIR,
     **extra_context: Any,
-) -> conftest.Bake:
+) -> Bake:
     """Render `template` with no input and attach the cached venv (built if missing)."""
-    path = render(template, output_dir, extra_context)
-    context = {**conftest.template_defaults(), **extra_context}
-    venv = conftest.ensure_project_venv(path, str(context["python_version"]))
-    empty = conftest.ServiceConfig("", "", "", "", "", "")
-    return conftest.Bake(path, context, venv, services or empty)
+    return Bake.render(output_dir, services or NO_SERVICES, template, **extra_context)
 
 
 def run(
@@ -320,21 +260,12 @@ def run(
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
     timeout: float = 1800,
-) -> subprocess.CompletedProcess[str]:
+) -> Any:
     """Run a command; a failure stops the benchmark with the command's output."""
-    result = subprocess.run(
-        [str(part) for part in command],
-        cwd=cwd,
-        env=dict(env) if env is not None else None,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise SystemExit(conftest.describe_result(result, cwd))
-    return result
+    try:
+        return processes.run(command, cwd=cwd, env=env, timeout=timeout)
+    except pytest.fail.Exception as failure:
+        raise SystemExit(str(failure)) from None
 
 
 @contextlib.contextmanager
@@ -349,19 +280,10 @@ def workspace(prefix: str, keep: bool = False) -> Iterator[Path]:
 
 
 def rss_kib(pid: int) -> int:
-    """Resident set size of one process, from /proc."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for pid {pid}")
+    """Resident set size of one process (psutil)."""
+    return int(psutil.Process(pid).memory_info().rss // 1024)
 
 
 def children(pid: int) -> list[int]:
-    """Direct child processes of `pid`."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid:
-                found.append(int(stat.parent.name))
-    return sorted(found)
+    """Direct child processes of `pid` (psutil)."""
+    return sorted(child.pid for child in psutil.Process(pid).children())

@@ -25,6 +25,7 @@ is not 2xx.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -38,11 +39,14 @@ from pathlib import Path
 
 import harness
 import requests
-
-conftest = harness.conftest
+from support.bakes import Bake
+from support.processes import LoggedProcess
+from support.servers import free_port
 
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 WRK_SCRIPT = Path(__file__).resolve().parent / "wrk" / "report.lua"
+# Programs the benchmark runs in the bake (`python -c`), and the settings module of the bare stack.
+PROGRAMS = Path(__file__).resolve().parent / "programs"
 LEVELS = (10, 100, 1000)
 SOAK_SECONDS = 30
 # The reliability issue asks 1000 connections of the probes; the mixed API load runs at 100,
@@ -50,59 +54,10 @@ SOAK_SECONDS = 30
 MIXED_CONNECTIONS = 100
 WRK_TIMEOUT = "10s"
 
-# The middleware the overhead figure takes away: request id, access log, metrics, security
-# headers. Sessions, CSRF, auth and messages stay: the view's behaviour needs them.
-OBSERVABILITY_MIDDLEWARE = (
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    "django_structlog.middlewares.RequestMiddleware",
-    "core.middleware.request_id.RequestIdHeaderMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "django_permissions_policy.PermissionsPolicyMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
-)
-BARE_SETTINGS = f'''"""Benchmark only: production settings without the observability middleware."""
 
-from config.settings.prod import *  # noqa: F403
-from config.settings.prod import MIDDLEWARE
-
-MIDDLEWARE = [name for name in MIDDLEWARE if name not in {OBSERVABILITY_MIDDLEWARE!r}]
-'''
-
-# CPU time per request through Django's test client: the overhead without wrk, gunicorn and
-# the machine's other load in the figure.
-CPU_PER_REQUEST = """
-import sys, time
-import django
-django.setup()
-from django.test import Client
-client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {sys.argv[2]}")
-for _ in range(50):
-    client.get(sys.argv[1])
-samples = []
-for _ in range(5):
-    started = time.process_time()
-    for _ in range(200):
-        assert client.get(sys.argv[1]).status_code == 200
-    samples.append((time.process_time() - started) / 200 * 1000)
-print(sorted(samples)[2])
-"""
-
-USERS_AND_TOKENS = """
-import json
-import django
-django.setup()
-from django.contrib.auth import get_user_model
-from rest_framework_simplejwt.tokens import AccessToken
-User = get_user_model()
-tokens = []
-for number in range(8):
-    user, _ = User.objects.get_or_create(email=f"load{number}@example.com")
-    tokens.append(str(AccessToken.for_user(user)))
-staff, _ = User.objects.get_or_create(email="staff@example.com", defaults={"is_staff": True})
-print(json.dumps({"users": tokens, "staff": str(AccessToken.for_user(staff))}))
-"""
+def program(name: str) -> str:
+    """The source of benchmarks/programs/<name>.py, for `python -c` in the bake."""
+    return (PROGRAMS / f"{name}.py").read_text()
 
 
 @dataclass
@@ -183,21 +138,21 @@ def describe(load: Load) -> str:
 
 @dataclass
 class Web:
-    process: conftest.ManagedProcess
+    process: LoggedProcess
     base_url: str
 
     def workers(self) -> list[int]:
-        return harness.children(self.process.process.pid)
+        return harness.children(self.process.pid)
 
 
 @contextmanager
-def web(bake: conftest.Bake, work: Path, name: str, env: dict[str, str | None]) -> Iterator[Web]:
+def web(bake: Bake, work: Path, name: str, env: dict[str, str | None]) -> Iterator[Web]:
     """gunicorn through the image's entrypoint, answering /healthz with every worker booted."""
-    port = conftest.free_port()
+    port = free_port()
     metrics_dir = work / f"prometheus-{name}"
     metrics_dir.mkdir(exist_ok=True)
     env = {**env, "PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
-    with conftest.background(bake, name, ["sh", "docker/entrypoint.sh", "web"], work, env) as proc:
+    with bake.start(name, ["sh", "docker/entrypoint.sh", "web"], work, env) as proc:
         running = Web(proc, f"http://127.0.0.1:{port}")
         wanted = int(env.get("WEB_CONCURRENCY") or 2)
         proc.wait_until(
@@ -251,7 +206,170 @@ def require_no_errors(report: harness.Report, failures: list[str], title: str, l
         failures.append(f"{title}: {describe(load)}")
 
 
-def main() -> int:
+@dataclass
+class Run:
+    """One benchmark run: its options, the bake under load, and what it has found so far."""
+
+    args: argparse.Namespace
+    work: Path
+    bake: Bake
+    env: dict[str, str | None]
+    report: harness.Report
+    failures: list[str]
+    runs: int
+    cell_seconds: float
+    soak_seconds: float
+
+
+def prepare(bake: Bake, env: dict[str, str | None]) -> dict[str, str]:
+    """Migrations and static files, as a release runs them; wrk's requests, by label."""
+    bake.manage("migrate", "--noinput", env=env)
+    bake.manage("collectstatic", "--noinput", "--verbosity", "0", env=env)
+    tokens = json.loads(bake.run("python", "-c", program("users_and_tokens"), env=env).stdout)
+    targets = {
+        "/healthz": "GET /healthz",
+        "/ready": "GET /ready",
+        "/api/v1/users/me (JWT, database)": f"GET /api/v1/users/me {tokens['users'][0]}",
+        "/metrics (bearer)": f"GET /metrics {env['METRICS_TOKEN']}",
+        "mixed": ";".join(
+            [f"GET /api/v1/users/me {token}" for token in tokens["users"]]
+            + ["GET /api/v1/info/", f"POST /api/v1/heartbeat/ {tokens['staff']}"]
+        ),
+        "token": tokens["users"][0],
+    }
+    return targets
+
+
+def load_levels(run: Run, service: Web, targets: dict[str, str]) -> dict[str, Load]:
+    """Each target at 10, 100 and 1000 connections; returns the 1000-connection probe soaks."""
+    soaks: dict[str, Load] = {}
+    for label in ("/healthz", "/ready", "/api/v1/users/me (JWT, database)", "/metrics (bearer)"):
+        spec = targets[label]
+        for connections in LEVELS:
+            soak = connections == 1000 and label in {"/healthz", "/ready"}
+            if run.args.load_only and not soak:
+                continue
+            if soak:
+                load = wrk(service.base_url, spec, connections, run.soak_seconds)
+                soaks[label] = load
+            elif connections == 1000:
+                # One longer run: at this level the queue, not the run, sets the figures.
+                load = wrk(service.base_url, spec, connections, run.cell_seconds * 2)
+            else:
+                loads = [
+                    wrk(service.base_url, spec, connections, run.cell_seconds)
+                    for _ in range(run.runs)
+                ]
+                load = combined(loads)
+            target, met = None, None
+            if label == "/healthz" and connections == 1000:
+                target, met = "p95 < 100 ms, 0 errors", load.p95_ms < 100 and not load.errors
+            if label == "/ready" and connections == 10:
+                target, met = "p99 < 20 ms", load.p99_ms < 20
+            run.report.add(
+                f"{label} at {connections} connections: requests/s",
+                round(load.rps),
+                "req/s",
+                target=target,
+                met=met,
+                summary=describe(load),
+                **load.__dict__,
+            )
+            print(f"    {describe(load)}", flush=True)
+    return soaks
+
+
+def load_checks(run: Run, service: Web, soaks: dict[str, Load], mixed: str) -> None:
+    """The reliability issue's load checks: the probe soaks and the mixed DRF load, no error."""
+    for label, load in soaks.items():
+        title = f"soak {label}, 1000 connections for {run.soak_seconds} s"
+        require_no_errors(run.report, run.failures, title, load)
+    mixed_load = wrk(service.base_url, mixed, MIXED_CONNECTIONS, run.soak_seconds)
+    print(f"    {describe(mixed_load)}", flush=True)
+    require_no_errors(
+        run.report,
+        run.failures,
+        f"mixed DRF load (users/me x8 users, info, heartbeat POST), {MIXED_CONNECTIONS} "
+        f"connections for {run.soak_seconds} s",
+        mixed_load,
+    )
+
+
+def memory(run: Run, service: Web, worker: LoggedProcess) -> None:
+    """RSS of a gunicorn worker and of the Celery worker's processes, warmed by the loads."""
+    worker_rss = [harness.rss_kib(pid) for pid in service.workers()]
+    run.report.add("gunicorn worker RSS after load (largest)", max(worker_rss) / 1024, "MiB")
+    pool = harness.children(worker.pid)
+    run.report.add("Celery worker main process RSS", harness.rss_kib(worker.pid) / 1024, "MiB")
+    if pool:
+        pool_rss = max(harness.rss_kib(pid) for pid in pool)
+        run.report.add(f"Celery pool process RSS (largest of {len(pool)})", pool_rss / 1024, "MiB")
+    tasks_done = len(re.findall(r"succeeded in", worker.log()))
+    run.report.note(f"the Celery worker ran {tasks_done} heartbeat tasks before its RSS was read")
+
+
+# The views the overhead is measured on: a trivial one, where the stack's fixed cost shows most,
+# and one that reads the database, as most API views do.
+OVERHEAD_VIEWS = {
+    "/api/v1/info/ (no database)": "/api/v1/info/",
+    "/api/v1/users/me (JWT, database)": "/api/v1/users/me",
+}
+
+
+def report_overhead(report: harness.Report, what: str, ratio: float, **details: object) -> None:
+    """An observability overhead figure (`what` completes its title), target 0.85."""
+    report.add(
+        f"observability overhead{what}",
+        round(ratio, 3),
+        "ratio",
+        target=">= 0.85",
+        met=ratio >= 0.85,
+        **details,
+    )
+
+
+def overhead_under_load(run: Run, bare_env: dict[str, str | None], token: str) -> None:
+    """Requests/s of the same views through the full and the bare stack, in alternate servers."""
+    specs = {view: f"GET {path} {token}" for view, path in OVERHEAD_VIEWS.items()}
+    rps: dict[tuple[str, str], list[float]] = {}
+    for pair in range(1 if run.args.quick else 2):
+        for name, stack_env in (("full", run.env), ("bare", bare_env)):
+            with web(run.bake, run.work, f"web-{name}-{pair}", stack_env) as running:
+                for view, spec in specs.items():
+                    warm_up(running.base_url, spec)
+                    load = wrk(running.base_url, spec, 10, run.cell_seconds * 2)
+                    rps.setdefault((view, name), []).append(load.rps)
+    for view in specs:
+        full, bare = rps[(view, "full")], rps[(view, "bare")]
+        ratio = harness.median(full) / harness.median(bare)
+        what = f": full / bare stack requests/s, {view}, 10 connections"
+        report_overhead(run.report, what, ratio, full_rps=full, bare_rps=bare)
+        print(f"    full {full} req/s, bare {bare} req/s", flush=True)
+
+
+def overhead_in_process(run: Run, bare_env: dict[str, str | None], token: str) -> None:
+    """The same comparison as CPU per request in one process, median of 5 x 200 requests."""
+    # Multiprocess metrics, as under gunicorn.
+    metrics_dir = run.work / "prometheus-cpu"
+    metrics_dir.mkdir(exist_ok=True)
+    for view, path in OVERHEAD_VIEWS.items():
+        cpu = {}
+        for name, stack_env in (("full", run.env), ("bare", bare_env)):
+            env = {**stack_env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+            result = run.bake.run("python", "-c", program("cpu_per_request"), path, token, env=env)
+            cpu[name] = float(result.stdout.strip().splitlines()[-1])
+        report_overhead(
+            run.report,
+            f" in-process: bare / full CPU per request, {view}",
+            cpu["bare"] / cpu["full"],
+            full_ms=cpu["full"],
+            bare_ms=cpu["bare"],
+            summary=f"{cpu['full']:.3f} ms full, {cpu['bare']:.3f} ms bare",
+        )
+        print(f"    {cpu['full']:.3f} ms CPU full, {cpu['bare']:.3f} ms bare", flush=True)
+
+
+def parse_arguments() -> argparse.Namespace:
     parser = harness.argument_parser(__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the bake and logs")
     parser.add_argument(
@@ -259,10 +377,11 @@ def main() -> int:
         action="store_true",
         help="only the load checks (no error under 1000 connections and the mixed API load); CI",
     )
-    args = parser.parse_args()
-    runs = args.runs or (1 if args.quick else 2)
-    cell_seconds = 3 if args.quick else 5
-    soak_seconds = 10 if args.quick else SOAK_SECONDS
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = parse_arguments()
     report = harness.Report("service", "make bench-service")
     failures: list[str] = []
     limit = harness.raise_open_files_limit()
@@ -271,180 +390,55 @@ def main() -> int:
 
     with ExitStack() as stack:
         work = stack.enter_context(harness.workspace("service", keep=args.keep))
-        mysql, redis = stack.enter_context(harness.servers(work / "servers"))
-        services = harness.provision(mysql, redis, "pulsewatch")
-        bake = harness.bake(work / "bake", services, args.template)
+        mysql, redis = stack.enter_context(harness.servers_in(work / "servers"))
+        bake = harness.bake(
+            work / "bake", harness.provision(mysql, redis, "pulsewatch"), args.template
+        )
         env = bake.prod_env(
             ALLOWED_HOSTS="127.0.0.1,localhost",
             SECURE_SSL_REDIRECT="false",
-            JWT_ACCESS_TOKEN_MINUTES="600",
+            JWT_ACCESS_TOKEN_MINUTES="600",  # noqa: S106 - a lifetime in minutes, no secret
             # Logs go to a file in this directory, as a container's go to its runtime.
             LOG_FORMAT="json",
         )
-        bake.manage("migrate", "--noinput", env=env)
-        bake.manage("collectstatic", "--noinput", "--verbosity", "0", env=env)
-        tokens = json.loads(bake.run("python", "-c", USERS_AND_TOKENS, env=env).stdout)
-        metrics_token = env["METRICS_TOKEN"]
-        targets = {
-            "/healthz": "GET /healthz",
-            "/ready": "GET /ready",
-            "/api/v1/users/me (JWT, database)": f"GET /api/v1/users/me {tokens['users'][0]}",
-            "/metrics (bearer)": f"GET /metrics {metrics_token}",
-        }
-        mixed = ";".join(
-            [f"GET /api/v1/users/me {token}" for token in tokens["users"]]
-            + ["GET /api/v1/info/", f"POST /api/v1/heartbeat/ {tokens['staff']}"]
-        )
-
-        worker = stack.enter_context(
-            conftest.background(bake, "celery", ["sh", "docker/entrypoint.sh", "worker"], work, env)
-        )
-        service = stack.enter_context(web(bake, work, "web", env))
-        workers = service.workers()
-        report.note(
-            f"gunicorn: {len(workers)} sync workers (WEB_CONCURRENCY default), "
-            f"gunicorn.conf.py as baked; wrk -t2 --timeout {WRK_TIMEOUT} on the same 2 cores"
-        )
-        for spec in targets.values():
-            warm_up(service.base_url, spec)
-
-        soaks: dict[str, Load] = {}
-        for label, spec in targets.items():
-            for connections in LEVELS:
-                soak = connections == 1000 and label in {"/healthz", "/ready"}
-                if args.load_only and not soak:
-                    continue
-                if soak:
-                    load = wrk(service.base_url, spec, connections, soak_seconds)
-                    soaks[label] = load
-                elif connections == 1000:
-                    # One longer run: at this level the queue, not the run, sets the figures.
-                    load = wrk(service.base_url, spec, connections, cell_seconds * 2)
-                else:
-                    load = combined(
-                        [
-                            wrk(service.base_url, spec, connections, cell_seconds)
-                            for _ in range(runs)
-                        ]
-                    )
-                target, met = None, None
-                if label == "/healthz" and connections == 1000:
-                    target, met = "p95 < 100 ms, 0 errors", load.p95_ms < 100 and not load.errors
-                if label == "/ready" and connections == 10:
-                    target, met = "p99 < 20 ms", load.p99_ms < 20
-                report.add(
-                    f"{label} at {connections} connections: requests/s",
-                    round(load.rps),
-                    "req/s",
-                    target=target,
-                    met=met,
-                    summary=describe(load),
-                    **load.__dict__,
-                )
-                print(f"    {describe(load)}", flush=True)
-
-        # The reliability issue's load checks: no error at all.
-        for label, load in soaks.items():
-            require_no_errors(
-                report, failures, f"soak {label}, 1000 connections for {soak_seconds} s", load
-            )
-        mixed_load = wrk(service.base_url, mixed, MIXED_CONNECTIONS, soak_seconds)
-        print(f"    {describe(mixed_load)}", flush=True)
-        require_no_errors(
+        run = Run(
+            args,
+            work,
+            bake,
+            env,
             report,
             failures,
-            f"mixed DRF load (users/me x8 users, info, heartbeat POST), {MIXED_CONNECTIONS} "
-            f"connections for {soak_seconds} s",
-            mixed_load,
+            runs=args.runs or (1 if args.quick else 2),
+            cell_seconds=3 if args.quick else 5,
+            soak_seconds=10 if args.quick else SOAK_SECONDS,
         )
+        targets = prepare(bake, env)
+        worker_command = ["sh", "docker/entrypoint.sh", "worker"]
+        worker = stack.enter_context(bake.start("celery", worker_command, work, env))
+        service = stack.enter_context(web(bake, work, "web", env))
+        report.note(
+            f"gunicorn: {len(service.workers())} sync workers (WEB_CONCURRENCY default), "
+            f"gunicorn.conf.py as baked; wrk -t2 --timeout {WRK_TIMEOUT} on the same 2 cores"
+        )
+        for label in (
+            "/healthz",
+            "/ready",
+            "/api/v1/users/me (JWT, database)",
+            "/metrics (bearer)",
+        ):
+            warm_up(service.base_url, targets[label])
+        soaks = load_levels(run, service, targets)
+        load_checks(run, service, soaks, targets["mixed"])
         if args.load_only:
             return harness.finish(report, args, failures)
-
-        # Memory after warm-up: the loads above warmed every process.
-        worker_rss = [harness.rss_kib(pid) for pid in service.workers()]
-        report.add("gunicorn worker RSS after load (largest)", max(worker_rss) / 1024, "MiB")
-        celery_main = worker.process.pid
-        pool = harness.children(celery_main)
-        report.add("Celery worker main process RSS", harness.rss_kib(celery_main) / 1024, "MiB")
-        if pool:
-            pool_rss = max(harness.rss_kib(pid) for pid in pool)
-            report.add(f"Celery pool process RSS (largest of {len(pool)})", pool_rss / 1024, "MiB")
-        tasks_done = len(re.findall(r"succeeded in", worker.log()))
-        report.note(f"the Celery worker ran {tasks_done} heartbeat tasks before its RSS was read")
+        memory(run, service, worker)
         service.process.stop()
 
-        # Observability overhead: full stack / bare stack, same view, same gunicorn settings.
-        settings_dir = work / "bench_settings"
-        settings_dir.mkdir()
-        (settings_dir / "bench_bare_settings.py").write_text(BARE_SETTINGS)
-        bare_env = {
-            **env,
-            "DJANGO_SETTINGS_MODULE": "bench_bare_settings",
-            "PYTHONPATH": str(settings_dir),
-        }
-        # Two views: a trivial one, where the stack's fixed cost shows most, and one that
-        # reads the database, as most API views do.
-        views = {
-            "/api/v1/info/ (no database)": "GET /api/v1/info/",
-            "/api/v1/users/me (JWT, database)": targets["/api/v1/users/me (JWT, database)"],
-        }
-        pairs = 1 if args.quick else 2
-        rps: dict[tuple[str, str], list[float]] = {}
-        for pair in range(pairs):
-            for name, stack_env in (("full", env), ("bare", bare_env)):
-                with web(bake, work, f"web-{name}-{pair}", stack_env) as running:
-                    for view, spec in views.items():
-                        warm_up(running.base_url, spec)
-                        load = wrk(running.base_url, spec, 10, cell_seconds * 2)
-                        rps.setdefault((view, name), []).append(load.rps)
-        for view in views:
-            full, bare = rps[(view, "full")], rps[(view, "bare")]
-            ratio = harness.median(full) / harness.median(bare)
-            report.add(
-                f"observability overhead: full / bare stack requests/s, {view}, 10 connections",
-                round(ratio, 3),
-                "ratio",
-                target=">= 0.85",
-                met=ratio >= 0.85,
-                full_rps=full,
-                bare_rps=bare,
-            )
-            print(f"    full {full} req/s, bare {bare} req/s", flush=True)
-        # The same comparison as CPU per request in one process, median of 5 x 200 requests.
-        token = tokens["users"][0]
-        for view, path in (
-            ("/api/v1/info/ (no database)", "/api/v1/info/"),
-            ("/api/v1/users/me (JWT, database)", "/api/v1/users/me"),
-        ):
-            cpu = {}
-            # Multiprocess metrics, as under gunicorn.
-            cpu_metrics = work / "prometheus-cpu"
-            cpu_metrics.mkdir(exist_ok=True)
-            for name, stack_env in (("full", env), ("bare", bare_env)):
-                result = bake.run(
-                    "python",
-                    "-c",
-                    CPU_PER_REQUEST,
-                    path,
-                    token,
-                    env={**stack_env, "PROMETHEUS_MULTIPROC_DIR": str(cpu_metrics)},
-                )
-                cpu[name] = float(result.stdout.strip().splitlines()[-1])
-            ratio = cpu["bare"] / cpu["full"]
-            report.add(
-                f"observability overhead in-process: bare / full CPU per request, {view}",
-                round(ratio, 3),
-                "ratio",
-                target=">= 0.85",
-                met=ratio >= 0.85,
-                full_ms=cpu["full"],
-                bare_ms=cpu["bare"],
-                summary=f"{cpu['full']:.3f} ms full, {cpu['bare']:.3f} ms bare",
-            )
-            print(f"    {cpu['full']:.3f} ms CPU full, {cpu['bare']:.3f} ms bare", flush=True)
-
+        bare_env = {**env, "DJANGO_SETTINGS_MODULE": "bare_settings", "PYTHONPATH": str(PROGRAMS)}
+        overhead_under_load(run, bare_env, targets["token"])
+        overhead_in_process(run, bare_env, targets["token"])
         if not args.quick:
-            tune(bake, work, env, report, cell_seconds * 2)
+            tune(bake, work, env, report, run.cell_seconds * 2)
 
     return harness.finish(report, args, failures)
 
@@ -463,7 +457,7 @@ TUNINGS: dict[str, dict[str, str | None]] = {
 
 
 def tune(
-    bake: conftest.Bake,
+    bake: Bake,
     work: Path,
     env: dict[str, str | None],
     report: harness.Report,

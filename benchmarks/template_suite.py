@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import harness
-
-conftest = harness.conftest
+from support.servers import MysqlServer, RedisServer
 
 TARGET_PER_MINUTE = 10.0
 RENDER_LOCK = threading.Lock()
@@ -40,8 +39,8 @@ VARIANTS: list[dict[str, Any]] = [
 
 def verify(
     work: Path,
-    mysql: conftest.MysqlServer,
-    redis: conftest.RedisServer,
+    mysql: MysqlServer,
+    redis: RedisServer,
     index: int,
     answers: dict[str, Any],
 ) -> dict[str, float]:
@@ -79,7 +78,7 @@ def main() -> int:
     report = harness.Report("template_suite", "make bench-template-suite")
     with ExitStack() as stack:
         work = stack.enter_context(harness.workspace("template-suite"))
-        mysql, redis = stack.enter_context(harness.servers(work / "servers"))
+        mysql, redis = stack.enter_context(harness.servers_in(work / "servers"))
         # Build (or find) every virtualenv first: the cache is what a developer's rerun sees.
         for index, answers in enumerate(variants):
             harness.bake(work / f"venv-{index}", None, **answers)

@@ -21,13 +21,15 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
+from http.cookies import Morsel, SimpleCookie
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from conftest import Bake, ManagedProcess, background, free_port
+from support.bakes import Bake
+from support.processes import LoggedProcess
+from support.servers import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -73,8 +75,8 @@ class Service:
 
     bake: Bake
     env: dict[str, str | None]
-    web: ManagedProcess
-    worker: ManagedProcess
+    web: LoggedProcess
+    worker: LoggedProcess
     base_url: str
     metrics_dir: Path
 
@@ -94,9 +96,14 @@ class Service:
         sent = dict(headers or {})
         if cookies:
             sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
-        kwargs.setdefault("timeout", 10)
+        timeout = kwargs.pop("timeout", 10)
         response = requests.request(
-            method, self.base_url + path, headers=sent, allow_redirects=False, **kwargs
+            method,
+            self.base_url + path,
+            headers=sent,
+            allow_redirects=False,
+            timeout=timeout,
+            **kwargs,
         )
         if cookies is not None:
             carry_cookies(response, cookies)
@@ -117,22 +124,10 @@ def entrypoint(process: str) -> list[str]:
     return ["sh", ENTRYPOINT, process]
 
 
-@contextlib.contextmanager
-def running_service(
-    bake: Bake,
-    run_dir: Path,
-    env: Mapping[str, str | None] | None = None,
-    worker_args: Sequence[str] = (),
-) -> Iterator[Service]:
-    """Web process and worker as production runs them, on a migrated database.
-
-    Production settings, plain HTTP on loopback (so SECURE_SSL_REDIRECT is off), JSON logs, plus
-    `env`. The bake's venv is first on PATH, as the image's Python is. Static files are collected
-    first, as the image build does. The worker gets `worker_args` after `entrypoint.sh worker`
-    and no PROMETHEUS_MULTIPROC_DIR: in compose and Kubernetes it runs in a container of its own,
-    without one.
-    """
-    port = free_port()
+def production_env(
+    bake: Bake, port: int, env: Mapping[str, str | None] | None
+) -> dict[str, str | None]:
+    """Production settings over plain HTTP on loopback (so no HTTPS redirect), JSON logs."""
     service_env = bake.prod_env(
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="false",
@@ -142,32 +137,61 @@ def running_service(
         DATABASE_WAIT_TIMEOUT=str(DATABASE_WAIT_TIMEOUT),
     )
     service_env.update(env or {})
-    # The deployment creates it (gunicorn.conf.py empties it at start); every process that
-    # imports the project, `manage.py migrate` included, writes its samples there.
+    return service_env
+
+
+def prepare_release(bake: Bake, web_env: Mapping[str, str | None]) -> None:
+    """What a release does before the processes start: migrations and the static files."""
+    bake.run(*entrypoint("migrate"), env=web_env)
+    bake.manage("collectstatic", "--noinput", env=web_env)
+
+
+def wait_until_serving(running: Service) -> None:
+    """/healthz answers, both gunicorn workers have booted and the Celery worker is ready."""
+    running.web.wait_until(
+        lambda: running.get("/healthz", timeout=2).status_code == 200,
+        timeout=DATABASE_WAIT_TIMEOUT + 60,
+        what="answering /healthz",
+    )
+    running.web.wait_until(
+        lambda: len(booted_workers(running.web.log())) >= 2, timeout=30, what="running 2 workers"
+    )
+    running.worker.wait_until(
+        lambda: celery_ready(running.worker.log()),
+        timeout=DATABASE_WAIT_TIMEOUT + 60,
+        what="ready",
+    )
+
+
+@contextlib.contextmanager
+def running_service(
+    bake: Bake,
+    run_dir: Path,
+    env: Mapping[str, str | None] | None = None,
+    worker_args: Sequence[str] = (),
+) -> Iterator[Service]:
+    """Web process and worker as production runs them, on a migrated database.
+
+    The bake's venv is first on PATH, as the image's Python is. The web process writes its
+    metrics to a multiprocess directory of its own (the deployment creates it; gunicorn.conf.py
+    empties it at start), as does every process that imports the project, `migrate` included.
+    The worker gets `worker_args` after `entrypoint.sh worker` and no PROMETHEUS_MULTIPROC_DIR: in
+    compose and Kubernetes it runs in a container of its own, without one.
+    """
+    port = free_port()
+    service_env = production_env(bake, port, env)
     metrics_dir = run_dir / "prometheus"
     metrics_dir.mkdir()
     web_env = {**service_env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
-    bake.run(*entrypoint("migrate"), env=web_env)
-    bake.manage("collectstatic", "--noinput", env=web_env)
-    worker_command = [*entrypoint("worker"), *worker_args]
+    prepare_release(bake, web_env)
     with (
-        background(bake, "web", entrypoint("web"), run_dir, env=web_env) as web,
-        background(bake, "worker", worker_command, run_dir, env=service_env) as worker,
+        bake.start("web", entrypoint("web"), run_dir, env=web_env) as web,
+        bake.start(
+            "worker", [*entrypoint("worker"), *worker_args], run_dir, env=service_env
+        ) as worker,
     ):
         running = Service(bake, service_env, web, worker, f"http://127.0.0.1:{port}", metrics_dir)
-        web.wait_until(
-            lambda: running.get("/healthz", timeout=2).status_code == 200,
-            timeout=DATABASE_WAIT_TIMEOUT + 60,
-            what="answering /healthz",
-        )
-        web.wait_until(
-            lambda: len(booted_workers(web.log())) >= 2, timeout=30, what="running 2 workers"
-        )
-        worker.wait_until(
-            lambda: celery_ready(worker.log()),
-            timeout=DATABASE_WAIT_TIMEOUT + 60,
-            what="ready",
-        )
+        wait_until_serving(running)
         yield running
 
 
@@ -288,7 +312,8 @@ PER_PROCESS_COUNTS = textwrap.dedent(
 def per_process_counts(service: Service, sample: str) -> dict[str, float]:
     """One counter's value in each process, read from the multiprocess directory."""
     result = service.bake.run("python", "-c", PER_PROCESS_COUNTS, str(service.metrics_dir), sample)
-    return json.loads(result.stdout)
+    counts: dict[str, float] = json.loads(result.stdout)
+    return counts
 
 
 ENQUEUE_HEARTBEAT = textwrap.dedent(
@@ -466,7 +491,7 @@ class TestSmokeWithoutContainerEngine:
         self, staff_login: StaffLogin
     ) -> None:
         """Production sends both cookies over HTTPS only and keeps them from page scripts."""
-        sent = {}
+        sent: dict[str, Morsel[str]] = {}
         for response in (staff_login.form, staff_login.login):
             for header in response.raw.headers.getlist("Set-Cookie"):
                 parsed: SimpleCookie = SimpleCookie()
@@ -562,12 +587,14 @@ class TestSmokeWithoutContainerEngine:
         assert refused.status_code in {401, 403}, refused.text
         assert refused.headers.get("X-Request-ID") == f"{request_id}-refused"
         for sent in (request_id, f"{request_id}-refused"):
-            service.web.wait_until(
-                lambda sent=sent: bool(
+
+            def access_line_logged(sent: str = sent) -> bool:
+                return bool(
                     records_with(service.web.log(), event="request_finished", request_id=sent)
-                ),
-                timeout=10,
-                what=f"logging the access line of {sent}",
+                )
+
+            service.web.wait_until(
+                access_line_logged, timeout=10, what=f"logging the access line of {sent}"
             )
 
         records, _ = json_log_records(service.web.log())

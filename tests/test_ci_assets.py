@@ -6,9 +6,9 @@ commit SHA with its release in a comment; permissions are read-only, every job h
 superseded runs are cancelled; every `run:` step calls a Makefile target, a `.venv/bin/` tool or a
 command every runner has; the pre-commit hooks are all local and pinned like requirements/dev.txt.
 
-Slow tier (the bake's virtualenv, see conftest.py): the `.venv/bin/` tools CI calls exist, and
-`pre-commit run --all-files` passes on a fresh git repository of a bake, and fails on one that
-holds a type error and a private key.
+Slow tier (the bake's virtualenv, see tests/support/venvs.py): the `.venv/bin/` tools CI calls
+exist, and `pre-commit run --all-files` passes on a fresh git repository of a bake, and fails on
+one that holds a type error and a private key.
 """
 
 from __future__ import annotations
@@ -21,11 +21,13 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import yaml
-from ci_scripts import (
+from support.bake_files import residue
+from support.bakes import TEMPLATE_DIR, render_template, template_defaults
+from support.ci_scripts import (
     PIN,
     VENV_BIN,
     canonicalize_name,
@@ -35,13 +37,8 @@ from ci_scripts import (
     requirement_pins,
     shell_commands,
 )
-from conftest import (
-    TEMPLATE_DIR,
-    describe_result,
-    render_template,
-    template_defaults,
-    venv_cache_root,
-)
+from support.processes import describe_result
+from support.venvs import ensure_project_venv, venv_cache_root
 
 PYTHON_VERSIONS: list[str] = json.loads(
     (TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8")
@@ -49,11 +46,6 @@ PYTHON_VERSIONS: list[str] = json.loads(
 WORKFLOW = Path(".github/workflows/ci.yml")
 DEPENDABOT = Path(".github/dependabot.yml")
 PRE_COMMIT_CONFIG = Path(".pre-commit-config.yaml")
-
-# GitHub expressions (`${{ ... }}`) are meant to survive rendering; anything else that looks like
-# Jinja, or names the template tool, is residue.
-GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
-RESIDUE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|cookiecutter", re.IGNORECASE)
 
 # `uses:` lines, and what a pinned reference and its release comment look like.
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>[^\s#]+)\s*(?:#\s*(?P<comment>.*?))?\s*$")
@@ -225,12 +217,14 @@ def workflow_text(project: Path) -> str:
 
 @pytest.fixture(scope="module")
 def workflow(workflow_text: str) -> dict[str, Any]:
-    return load_yaml(workflow_text)
+    return cast(dict[str, Any], load_yaml(workflow_text))
 
 
 @pytest.fixture(scope="module")
 def pre_commit_config(project: Path) -> dict[str, Any]:
-    return load_yaml((project / PRE_COMMIT_CONFIG).read_text(encoding="utf-8"))
+    return cast(
+        dict[str, Any], load_yaml((project / PRE_COMMIT_CONFIG).read_text(encoding="utf-8"))
+    )
 
 
 def check_jsonschema(schema: str, path: Path) -> subprocess.CompletedProcess[str]:
@@ -302,12 +296,7 @@ def test_schema_check_rejects_a_broken_workflow(workflow_text: str, tmp_path: Pa
 
 @pytest.mark.parametrize("path", [WORKFLOW, DEPENDABOT, PRE_COMMIT_CONFIG], ids=str)
 def test_no_template_residue(project: Path, path: Path) -> None:
-    lines = (project / path).read_text(encoding="utf-8").splitlines()
-    found = [
-        f"{path}:{number}: {line.strip()}"
-        for number, line in enumerate(lines, start=1)
-        if RESIDUE.search(GITHUB_EXPRESSION.sub("", line))
-    ]
+    found = residue(project, [path])
     assert found == [], "\n".join(found)
 
 
@@ -662,12 +651,8 @@ def test_ci_skips_only_hooks_that_exist(
 
 
 @pytest.mark.slow
-def test_venv_tools_called_by_ci_exist(
-    workflow: dict[str, Any],
-    project: Path,
-    project_venv: Callable[[Path, str], Path],
-) -> None:
-    venv = project_venv(project, str(template_defaults()["python_version"]))
+def test_venv_tools_called_by_ci_exist(workflow: dict[str, Any], project: Path) -> None:
+    venv = ensure_project_venv(project, str(template_defaults()["python_version"]))
     tools = {
         argv[0].removeprefix(VENV_BIN)
         for _, step in run_steps(workflow)
@@ -733,11 +718,9 @@ def git(project: Path, *args: str) -> None:
 
 
 @pytest.mark.slow
-def test_pre_commit_passes_on_a_fresh_bake_and_catches_problems(
-    tmp_path: Path, project_venv: Callable[[Path, str], Path]
-) -> None:
+def test_pre_commit_passes_on_a_fresh_bake_and_catches_problems(tmp_path: Path) -> None:
     project = render_template(tmp_path)
-    venv = project_venv(project, str(template_defaults()["python_version"]))
+    venv = ensure_project_venv(project, str(template_defaults()["python_version"]))
     git(project, "init", "--quiet")
     git(project, "add", "--all")
 

@@ -13,27 +13,20 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
-from conftest import free_port, read_dotenv, render_template, tail
+from support.bakes import read_dotenv, render_template
+from support.processes import run as run_command
+from support.processes import tail
+from support.servers import free_port
+from support.venvs import tool
 
-BIN = Path(sys.executable).parent
 BUILD_TIMEOUT = 1200
 UP_TIMEOUT = 420
-
-
-def tool(name: str) -> str:
-    """A validator installed with the template's test dependencies."""
-    path = BIN / name
-    found = str(path) if path.exists() else shutil.which(name)
-    if not found:
-        pytest.fail(f"{name} is missing: install the template's test group (make install)")
-    return found
 
 
 def run(
@@ -43,23 +36,10 @@ def run(
     check: bool = True,
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        list(args),
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-        check=False,
-        env={**os.environ, **(env or {})},
+    """A command with this process's environment and `env`, as a developer's shell runs it."""
+    return run_command(
+        args, cwd=cwd, env={**os.environ, **(env or {})}, timeout=timeout, check=check
     )
-    if check and result.returncode != 0:
-        pytest.fail(
-            f"$ {' '.join(args)} exited {result.returncode}\n"
-            f"--- stdout ---\n{tail(result.stdout)}\n--- stderr ---\n{tail(result.stderr)}",
-            pytrace=False,
-        )
-    return result
 
 
 @pytest.fixture(scope="module")
@@ -156,6 +136,11 @@ class Stack:
     def container(self, service: str) -> str:
         return self.compose_run("ps", "--quiet", service).stdout.strip()
 
+    def shell(self, script: str) -> str:
+        """What `sh -c script` prints in a throwaway container of the image."""
+        command = ["docker", "run", "--rm", "--entrypoint", "sh", self.image, "-c", script]
+        return run(*command, cwd=self.project).stdout
+
 
 @pytest.fixture(scope="module")
 def stack(engine: None, project: Path) -> Iterator[Stack]:
@@ -215,17 +200,7 @@ class TestImageAndStack:
         assert uid != "0"
 
     def test_image_holds_what_it_runs_and_no_development_files(self, stack: Stack) -> None:
-        listing = run(
-            "docker",
-            "run",
-            "--rm",
-            "--entrypoint",
-            "sh",
-            stack.image,
-            "-c",
-            "cd /app && find . -path ./staticfiles -prune -o -print",
-            cwd=stack.project,
-        ).stdout.split()
+        listing = stack.shell("cd /app && find . -path ./staticfiles -prune -o -print").split()
 
         for needed in ("./manage.py", "./config/settings/prod.py", "./core/apps.py"):
             assert needed in listing, needed
@@ -254,17 +229,7 @@ class TestImageAndStack:
             stack.image,
             cwd=stack.project,
         ).stdout
-        files = run(
-            "docker",
-            "run",
-            "--rm",
-            "--entrypoint",
-            "sh",
-            stack.image,
-            "-c",
-            "ls -a /app; cat /app/.env 2>/dev/null; true",
-            cwd=stack.project,
-        ).stdout
+        files = stack.shell("ls -a /app; cat /app/.env 2>/dev/null; true")
 
         assert secrets
         assert ".env\n" not in files

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Bake
+from support.bakes import Bake
 
 pytestmark = pytest.mark.slow
 

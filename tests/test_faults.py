@@ -27,37 +27,25 @@ import contextlib
 import json
 import os
 import re
-import secrets
 import signal
-import subprocess
 import textwrap
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 import requests
-from conftest import (
-    MYSQL_OS_USER,
-    SERVER_INSTALL_HINT,
-    Bake,
-    ManagedProcess,
-    MysqlServer,
-    RedisServer,
-    ServiceConfig,
-    background,
-    ensure_project_venv,
-    free_port,
-    render_template,
-    require_executables,
-    start_process,
-    tail,
-    template_defaults,
-)
+from pytest_mysql.executor import MySQLExecutor
+from pytest_redis.executor import RedisExecutor
+from support import servers
+from support.bakes import Bake
+from support.processes import LoggedProcess, wait_for
+from support.servers import MysqlServer, RedisServer
 from test_behaviour import (
     Service,
     booted_workers,
@@ -82,104 +70,6 @@ REQUEST_SLACK = 1.0
 # this old, so every worker reports an outage once this much time has passed since it began.
 READINESS_CACHED_FOR = 1.0
 assert READINESS_CACHED_FOR < OUTAGE_SEEN_WITHIN
-
-
-# --------------------------------------------------------------------------------------------
-# Servers of this module's own
-# --------------------------------------------------------------------------------------------
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str, log: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(Exception):
-            if predicate():
-                return
-        time.sleep(0.1)
-    pytest.fail(f"not {what} within {timeout}s\n{tail(log)}", pytrace=False)
-
-
-@dataclass
-class StoppableServer:
-    """A server process that a test may stop and start again on the same port and data."""
-
-    name: str
-    command: list[str]
-    log_dir: Path
-    port: int
-    answers: Callable[[], bool]
-    process: ManagedProcess | None = None
-
-    def start(self) -> None:
-        self.process = start_process(self.name, self.command, self.log_dir)
-        wait_for(self.answers, 60, f"{self.name} answering", self.log())
-
-    def stop(self) -> None:
-        """SIGTERM, as an orchestrator stops it; returns once the process has exited."""
-        if self.process is not None:
-            self.process.stop(timeout=30)
-            self.process = None
-
-    def log(self) -> str:
-        return self.process.log() if self.process else ""
-
-
-def start_redis(executable: str, directory: Path) -> StoppableServer:
-    import redis
-
-    port = free_port()
-
-    def answers() -> bool:
-        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1)
-        try:
-            return bool(client.ping())
-        finally:
-            client.close()
-
-    command = [executable, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory)]
-    command += ["--save", "", "--appendonly", "no", "--databases", "4"]
-    server = StoppableServer("redis", command, directory, port, answers)
-    server.start()
-    return server
-
-
-def start_mariadb(mysqld: str, install_db: str, directory: Path) -> StoppableServer:
-    import MySQLdb
-
-    port = free_port()
-    datadir, socket_path = directory / "data", directory / "mysql.sock"
-    subprocess.run(
-        [install_db, f"--user={MYSQL_OS_USER}", f"--datadir={datadir}", f"--tmpdir={directory}"],
-        capture_output=True,
-        check=True,
-        timeout=120,
-    )
-
-    def answers() -> bool:
-        MySQLdb.connect(unix_socket=str(socket_path), user=MYSQL_OS_USER, connect_timeout=1).close()
-        return True
-
-    command = [
-        mysqld,
-        "--no-defaults",
-        f"--user={MYSQL_OS_USER}",
-        f"--datadir={datadir}",
-        f"--socket={socket_path}",
-        f"--port={port}",
-        "--bind-address=127.0.0.1",
-        f"--pid-file={directory / 'mysqld.pid'}",
-        f"--tmpdir={directory}",
-        "--skip-log-bin",
-    ]
-    server = StoppableServer("mariadb", command, directory, port, answers)
-    server.start()
-    return server
-
-
-def admin_of(mariadb: StoppableServer) -> MysqlServer:
-    socket_path = str(mariadb.log_dir / "mysql.sock")
-    kwargs = {"unix_socket": socket_path, "user": MYSQL_OS_USER, "connect_timeout": 5}
-    return MysqlServer(host="127.0.0.1", port=mariadb.port, admin_connect_kwargs=kwargs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -267,7 +157,8 @@ def task_outcome(service: Service, task_id: str) -> dict[str, Any]:
     """The task's result (waiting for it) and the record it left in the cache."""
     code = OUTCOME.format(task_id=task_id)
     result = service.bake.manage("shell", "-c", code, env=service.env)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    outcome: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return outcome
 
 
 # --------------------------------------------------------------------------------------------
@@ -280,64 +171,73 @@ class Lab:
     """The running service and the servers it depends on, which tests may stop."""
 
     service: Service
-    redis: StoppableServer
-    mariadb: StoppableServer
+    redis: RedisExecutor
+    mariadb: MySQLExecutor
     broker_db: int
     stall_dir: Path
 
 
-@pytest.fixture(scope="module")
-def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+def lab_servers(
+    request: pytest.FixtureRequest, run_dir: Path
+) -> tuple[MySQLExecutor, RedisExecutor]:
+    """A MariaDB and a Redis of the module's own, from the binaries the plugins are set up with."""
     from pytest_mysql.config import get_config as mysql_config
     from pytest_redis.config import get_config as redis_config
 
-    mysql, redis_exec = mysql_config(request), redis_config(request).exec
-    require_executables(
+    mysql, redis_exec = mysql_config(request), str(redis_config(request).exec)
+    servers.require_executables(
         {
             "mysql_mysqld": mysql.mysqld,
+            "mysql_mysqld_safe": mysql.mysqld_safe,
             "mysql_install_db": mysql.install_db,
             "redis_exec": redis_exec,
         },
-        SERVER_INSTALL_HINT,
+        servers.SERVER_INSTALL_HINT,
     )
-    run_dir = tmp_path_factory.mktemp("faults")
-    redis_dir, mariadb_dir, inject_dir, stall_dir = (
-        run_dir / name for name in ("redis", "mariadb", "inject", "stalls")
+    mariadb = servers.mariadb(
+        run_dir / "mariadb",
+        mysqld=str(mysql.mysqld),
+        mysqld_safe=str(mysql.mysqld_safe),
+        install_db=str(mysql.install_db),
+        admin=str(mysql.admin),
+        params="--skip-log-bin",
     )
-    for directory in (redis_dir, mariadb_dir, inject_dir, stall_dir):
+    return mariadb, servers.redis(run_dir / "redis", executable=redis_exec, databases=4)
+
+
+def install_fault_injection(run_dir: Path) -> dict[str, str]:
+    """fault_injection.py where the worker can import it; the environment that points there.
+
+    Sign-ins are not throttled either: the outage tests log in many times.
+    """
+    inject_dir, stall_dir = run_dir / "inject", run_dir / "stalls"
+    for directory in (inject_dir, stall_dir):
         directory.mkdir()
     (inject_dir / "fault_injection.py").write_text(FAULT_INJECTION)
+    return {
+        "PYTHONPATH": str(inject_dir),
+        "FAULT_STALL_DIR": str(stall_dir),
+        "AUTH_THROTTLE_RATE": "10000/min",
+    }
 
-    redis = start_redis(str(redis_exec), redis_dir)
-    mariadb = start_mariadb(str(mysql.mysqld), str(mysql.install_db), mariadb_dir)
-    try:
-        path = render_template(run_dir / "bake")
-        context = template_defaults()
-        name, password = "faults", secrets.token_urlsafe(24)
-        admin_of(mariadb).create_database(name, name, password)
-        cache_db, broker_db = RedisServer("127.0.0.1", redis.port, None, 0, 4).allocate(2)
-        services = ServiceConfig(
-            database_name=name,
-            database_user=name,
-            database_password=password,
-            database_url=f"mysql://{name}:{password}@127.0.0.1:{mariadb.port}/{name}",
-            redis_url=f"redis://127.0.0.1:{redis.port}/{cache_db}",
-            celery_broker_url=f"redis://127.0.0.1:{redis.port}/{broker_db}",
+
+WORKER_ARGS = ["--include", "fault_injection", "--concurrency", "2"]
+
+
+@pytest.fixture(scope="module")
+def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """The default bake's web process and worker, on a MariaDB and a Redis of this module's own."""
+    run_dir = tmp_path_factory.mktemp("faults")
+    env = install_fault_injection(run_dir)
+    mariadb, redis = lab_servers(request, run_dir)
+    with mariadb, redis:
+        services = servers.provision(
+            MysqlServer.of(mariadb), RedisServer.of(redis, db_count=4), "faults"
         )
-        bake = Bake(
-            path, context, ensure_project_venv(path, str(context["python_version"])), services
-        )
-        env = {
-            "PYTHONPATH": str(inject_dir),
-            "FAULT_STALL_DIR": str(stall_dir),
-            "AUTH_THROTTLE_RATE": "10000/min",
-        }
-        worker_args = ["--include", "fault_injection", "--concurrency", "2"]
-        with running_service(bake, run_dir, env=env, worker_args=worker_args) as service:
-            yield Lab(service, redis, mariadb, broker_db, stall_dir)
-    finally:
-        redis.stop()
-        mariadb.stop()
+        bake = Bake.render(run_dir / "bake", services)
+        with running_service(bake, run_dir, env=env, worker_args=WORKER_ARGS) as service:
+            broker_db = int(services.celery_broker_url.rsplit("/", 1)[1])
+            yield Lab(service, redis, mariadb, broker_db, Path(env["FAULT_STALL_DIR"]))
 
 
 @pytest.fixture
@@ -345,7 +245,7 @@ def lab_up(lab: Lab) -> Iterator[Lab]:
     """The lab with both servers running before and after the test, whatever it stopped."""
     yield lab
     for server in (lab.redis, lab.mariadb):
-        if server.process is None:
+        if not server.running():
             server.start()
 
 
@@ -382,7 +282,7 @@ def seconds_until_ready_is(service: Service, status: int, within: float) -> floa
 
 
 def live_gunicorn_workers(service: Service) -> set[str]:
-    return {pid for pid in booted_workers(service.web.log()) if Path(f"/proc/{pid}").exists()}
+    return {pid for pid in booted_workers(service.web.log()) if psutil.pid_exists(int(pid))}
 
 
 def assert_outage_handled(service: Service, down: set[str], since: float) -> None:
@@ -512,12 +412,12 @@ SHORT_VISIBILITY_TIMEOUT = 3
 
 
 @contextlib.contextmanager
-def queue_worker(lab: Lab, name: str) -> Iterator[ManagedProcess]:
+def queue_worker(lab: Lab, name: str) -> Iterator[LoggedProcess]:
     service = lab.service
     env = {**service.env, "CELERY_VISIBILITY_TIMEOUT": str(SHORT_VISIBILITY_TIMEOUT)}
     args = [*entrypoint("worker"), "--include", "fault_injection", "--queues", KILL_QUEUE]
     args += ["--concurrency", "1", "--hostname", f"{name}@%h"]
-    with background(service.bake, name, args, lab.stall_dir.parent, env=env) as worker:
+    with service.bake.start(name, args, lab.stall_dir.parent, env=env) as worker:
         worker.wait_until(lambda: celery_ready(worker.log()), timeout=60, what="ready")
         yield worker
 
@@ -535,8 +435,7 @@ def test_task_of_a_killed_worker_runs_again_on_another(lab_up: Lab) -> None:
             timeout=30,
             what=f"stalling {task_id}",
         )
-        os.killpg(doomed.process.pid, signal.SIGKILL)
-        doomed.process.wait(timeout=10)
+        doomed.kill(signal.SIGKILL)
     assert broker_backlog(lab_up, KILL_QUEUE) == (0, 1), "the task should wait unacknowledged"
 
     with queue_worker(lab_up, "successor") as successor:

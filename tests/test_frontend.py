@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,17 +28,12 @@ from typing import Any
 import pytest
 import requests
 import yaml
-from conftest import (
-    TEMPLATE_DIR,
-    Bake,
-    ManagedProcess,
-    background,
-    free_port,
-    render_template,
-    tail,
-)
+from pytest_redis.executor import RedisExecutor
+from support import servers
+from support.bake_files import files_mentioning
+from support.bakes import TEMPLATE_DIR, Bake, render_template
+from support.processes import run as run_command
 from test_kubernetes import kustomize
-from test_render import files_mentioning
 
 TEMPLATE_FRONTEND = TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "frontend"
 # What only a frontend bake may mention.
@@ -266,22 +262,15 @@ def run(
     args: list[str], cwd: Path, env: dict[str, str], timeout: float = 600
 ) -> subprocess.CompletedProcess[str]:
     """Run a command; a failure fails the test with the command's output."""
-    result = subprocess.run(
-        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    if result.returncode != 0:
-        pytest.fail(
-            f"$ {' '.join(args)} (in {cwd}) exited with {result.returncode}\n"
-            f"--- stdout ---\n{tail(result.stdout)}\n--- stderr ---\n{tail(result.stderr)}",
-            pytrace=False,
-        )
-    return result
+    return run_command(args, cwd=cwd, env=env, timeout=timeout)
 
 
 @dataclass
 class Stack:
+    """The built frontend in front of the bake's API, on a Redis of its own."""
+
     bake: Bake
-    redis: ManagedProcess
+    redis: RedisExecutor
     frontend_url: str
     api_url: str
     node_env: dict[str, str]
@@ -299,99 +288,115 @@ class Stack:
             env=self.node_env,
             timeout=120,
         )
-        return json.loads(result.stdout)
+        shown: dict[str, Any] = json.loads(result.stdout)
+        return shown
 
 
-@pytest.fixture(scope="class")
-def stack(
-    bake_project: Callable[..., Bake],
-    tmp_path_factory: pytest.TempPathFactory,
-    request: pytest.FixtureRequest,
-) -> Iterator[Stack]:
-    require_tools()
-    from pytest_redis.config import get_config
+BROWSER_USER = ("browser@example.com", "a-long-browser-test-password")
 
-    project = bake_project(frontend="nextjs")
-    run_dir = tmp_path_factory.mktemp("frontend-stack")
-    redis_port, api_port, frontend_port = free_port(), free_port(), free_port()
-    # A Redis of this test's own: stopping it must not touch the servers other tests share.
-    redis_args = [
-        get_config(request).exec,
-        "--bind", "127.0.0.1",
-        "--port", str(redis_port),
-        "--save", "",
-        "--appendonly", "no",
-    ]  # fmt: skip
-    api_env = project.prod_env(
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="false",
-        PORT=str(api_port),
-        WEB_CONCURRENCY="2",
-        REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
-        CELERY_BROKER_URL=f"redis://127.0.0.1:{redis_port}/1",
-    )
-    api_url = f"http://127.0.0.1:{api_port}"
-    frontend_url = f"http://127.0.0.1:{frontend_port}"
-    email, password = "browser@example.com", "a-long-browser-test-password"
-    node_env = {
+
+def node_env(project: Bake, api_url: str) -> dict[str, str]:
+    """npm's and node's environment: the bake's, without the API's settings."""
+    env = {
         key: value
         for key, value in project.env().items()
         if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "CELERY_"))
     }
-    node_env.update(NEXT_TELEMETRY_DISABLED="1", API_BASE_URL=api_url)
+    return {**env, "NEXT_TELEMETRY_DISABLED": "1", "API_BASE_URL": api_url}
 
+
+def build_frontend(project: Bake, env: dict[str, str]) -> None:
+    """`npm ci`, lint, type check and the production build, as the bake's CI runs them."""
     frontend_dir = project.path / "frontend"
-    run(["npm", "ci", "--no-audit", "--no-fund"], frontend_dir, node_env)
-    run(["npm", "run", "lint"], frontend_dir, node_env)
-    run(["npm", "run", "typecheck"], frontend_dir, node_env)
-    run(["npm", "run", "build"], frontend_dir, node_env)
+    run(["npm", "ci", "--no-audit", "--no-fund"], frontend_dir, env)
+    run(["npm", "run", "lint"], frontend_dir, env)
+    run(["npm", "run", "typecheck"], frontend_dir, env)
+    run(["npm", "run", "build"], frontend_dir, env)
 
-    with background(project, "redis", redis_args, run_dir) as redis:
-        redis.wait_until(lambda: "Ready to accept connections" in redis.log(), timeout=30)
-        project.manage("migrate", "--noinput", env=api_env)
-        project.manage(
-            "shell",
-            "--command",
-            "from apps.users.models import User; "
-            f"User.objects.create_user(email={email!r}, password={password!r})",
-            env=api_env,
+
+def prepare_api(project: Bake, api_env: dict[str, str | None]) -> None:
+    """The API's database migrated, with the user the browser tests sign in as."""
+    email, password = BROWSER_USER
+    project.manage("migrate", "--noinput", env=api_env)
+    project.manage(
+        "shell",
+        "--command",
+        "from django.contrib.auth import get_user_model; "
+        f"get_user_model().objects.create_user(email={email!r}, password={password!r})",
+        env=api_env,
+    )
+
+
+@contextmanager
+def serve(
+    project: Bake, run_dir: Path, api_env: dict[str, str | None], frontend_port: int
+) -> Iterator[None]:
+    """gunicorn with the API and the standalone frontend server, both answering."""
+    api_url = f"http://127.0.0.1:{api_env['PORT']}"
+    frontend_url = f"http://127.0.0.1:{frontend_port}"
+    frontend_env = {
+        **api_env,
+        "API_BASE_URL": api_url,
+        "PORT": str(frontend_port),
+        "HOSTNAME": "127.0.0.1",
+        "NODE_ENV": "production",
+        "NEXT_TELEMETRY_DISABLED": "1",
+    }
+    frontend_server = ["node", "frontend/.next/standalone/server.js"]
+    with (
+        project.start("api", ["gunicorn"], run_dir, env=api_env) as api,
+        project.start("frontend", frontend_server, run_dir, env=frontend_env) as frontend,
+    ):
+        api.wait_until(
+            lambda: requests.get(f"{api_url}/healthz", timeout=2).ok,
+            timeout=90,
+            what="answering /healthz",
         )
-        frontend_env = {
-            **api_env,
-            "API_BASE_URL": api_url,
-            "PORT": str(frontend_port),
-            "HOSTNAME": "127.0.0.1",
-            "NODE_ENV": "production",
-            "NEXT_TELEMETRY_DISABLED": "1",
-        }
-        with (
-            background(project, "api", ["gunicorn"], run_dir, env=api_env) as api,
-            background(
-                project,
-                "frontend",
-                ["node", "frontend/.next/standalone/server.js"],
-                run_dir,
-                env=frontend_env,
-            ) as frontend,
-        ):
-            api.wait_until(
-                lambda: requests.get(f"{api_url}/healthz", timeout=2).ok,
-                timeout=90,
-                what="answering /healthz",
-            )
-            frontend.wait_until(
-                lambda: requests.get(f"{frontend_url}/sign-in", timeout=5).ok,
-                timeout=60,
-                what="answering /sign-in",
-            )
+        frontend.wait_until(
+            lambda: requests.get(f"{frontend_url}/sign-in", timeout=5).ok,
+            timeout=60,
+            what="answering /sign-in",
+        )
+        yield
+
+
+@pytest.fixture(scope="class")
+def stack(
+    bake_project: Callable[..., Bake], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """The bake's frontend, built, in front of its API under production settings.
+
+    The API runs on the session's MariaDB and a Redis of this stack's own: the last test stops
+    it, which must not touch the servers other tests share.
+    """
+    require_tools()
+    project = bake_project(frontend="nextjs")
+    run_dir = tmp_path_factory.mktemp("frontend-stack")
+    api_port, frontend_port = servers.free_port(), servers.free_port()
+    api_url = f"http://127.0.0.1:{api_port}"
+    env = node_env(project, api_url)
+    build_frontend(project, env)
+    with servers.redis(run_dir / "redis") as redis:
+        api_env = project.prod_env(
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            SECURE_SSL_REDIRECT="false",
+            PORT=str(api_port),
+            WEB_CONCURRENCY="2",
+            REDIS_URL=f"redis://127.0.0.1:{redis.port}/0",
+            CELERY_BROKER_URL=f"redis://127.0.0.1:{redis.port}/1",
+        )
+        prepare_api(project, api_env)
+        with serve(project, run_dir, api_env, frontend_port):
             profiles = run_dir / "profiles"
             profiles.mkdir()
-            yield Stack(project, redis, frontend_url, api_url, node_env, email, password, profiles)
+            email, password = BROWSER_USER
+            frontend_url = f"http://127.0.0.1:{frontend_port}"
+            yield Stack(project, redis, frontend_url, api_url, env, email, password, profiles)
 
 
 @pytest.mark.slow
 class TestInABrowser:
-    """Order matters: the last test stops this stack's Redis."""
+    """One stack for both tests; the flip restarts the Redis it stops."""
 
     def test_bakes_own_browser_tests_pass(self, stack: Stack) -> None:
         env = {
@@ -415,11 +420,11 @@ class TestInABrowser:
 
         assert ready["status"] == "ok"
         assert shown["readiness"] == "ok"
-        assert shown["checks"] == {name: "ok" for name in ready["checks"]}
+        assert shown["checks"] == dict.fromkeys(ready["checks"], "ok")
         assert {"database:default", "cache", "broker"} <= set(shown["checks"])
 
-        stack.redis.stop()
-        shown = stack.status_page()
+        with stack.redis.stopped():
+            shown = stack.status_page()
 
         assert shown["readiness"] == "unavailable"
         assert shown["checks"]["cache"] == "error"

@@ -18,18 +18,15 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from ci_scripts import command_problems, pinned_requirements, shell_commands
-from conftest import (
-    TEMPLATE_DIR,
-    describe_result,
-    render_template,
-    template_defaults,
-)
+from support.bake_files import lines_matching, residue
+from support.bakes import TEMPLATE_DIR, render_template, template_defaults
+from support.ci_scripts import command_problems, pinned_requirements, shell_commands
+from support.processes import describe_result
 
 PYTHON_VERSIONS: list[str] = json.loads(
     (TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8")
@@ -53,7 +50,6 @@ GLOBAL_KEYWORDS = frozenset(
         "after_script",
     }
 )
-RESIDUE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|cookiecutter", re.IGNORECASE)
 MAX_TIMEOUT_MINUTES = 60
 DURATION_PART = re.compile(
     r"(?P<amount>\d+)\s*(?P<unit>hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b"
@@ -94,7 +90,9 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
-def resolve_extends(pipeline: dict[str, Any], name: str, seen: tuple[str, ...] = ()) -> dict:
+def resolve_extends(
+    pipeline: dict[str, Any], name: str, seen: tuple[str, ...] = ()
+) -> dict[str, Any]:
     if name in seen:
         raise ValueError(f"extends loop: {' -> '.join((*seen, name))}")
     job = pipeline[name]
@@ -293,7 +291,7 @@ def pipeline_text(project: Path) -> str:
 
 @pytest.fixture(scope="module")
 def pipeline(pipeline_text: str) -> dict[str, Any]:
-    return load_yaml(pipeline_text)
+    return cast(dict[str, Any], load_yaml(pipeline_text))
 
 
 # --------------------------------------------------------------------------------------------
@@ -338,12 +336,8 @@ def test_schema_check_rejects_a_broken_pipeline(
     assert result.returncode != 0, describe_result(result)
 
 
-def test_no_template_residue(pipeline_text: str) -> None:
-    found = [
-        f"{PIPELINE}:{number}: {line.strip()}"
-        for number, line in enumerate(pipeline_text.splitlines(), start=1)
-        if RESIDUE.search(line)
-    ]
+def test_no_template_residue(project: Path) -> None:
+    found = residue(project, [PIPELINE])
     assert found == [], "\n".join(found)
 
 
@@ -574,20 +568,7 @@ CI_WORDS = re.compile(r"github actions|dependabot|\.gitlab-ci", re.IGNORECASE)
 
 def ci_mentions(project: Path) -> list[str]:
     """file:line of every mention of a CI provider's files in a bake."""
-    found: list[str] = []
-    for path in sorted(project.rglob("*")):
-        if not path.is_file():
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            continue
-        found += [
-            f"{path.relative_to(project)}:{number}: {line.strip()}"
-            for number, line in enumerate(text.splitlines(), start=1)
-            if CI_WORDS.search(line)
-        ]
-    return found
+    return lines_matching(project, CI_WORDS)
 
 
 def test_no_ci_bake_has_no_ci_files_and_no_word_about_them(bake_for: Callable[..., Path]) -> None:

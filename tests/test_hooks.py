@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -22,6 +23,7 @@ from cookiecutter.exceptions import FailedHookException
 from cookiecutter.hooks import run_script_with_context
 from cookiecutter.utils import create_env_with_context
 from packaging.version import InvalidVersion, Version
+from pytest_cookies.plugin import Cookies
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 HOOKS = TEMPLATE / "hooks"
@@ -66,7 +68,7 @@ def default_answers() -> dict[str, object]:
     } | {"project_slug": "pulsewatch"}
 
 
-def bake(cookies, **answers: object):
+def bake(cookies: Cookies, **answers: object) -> Any:
     return cookies.bake(extra_context=answers, template=str(TEMPLATE))
 
 
@@ -241,7 +243,7 @@ def test_slug_cannot_collide_with_the_project_root() -> None:
     assert allowed == [], "add these to PROJECT_ROOT_NAMES in hooks/pre_gen_project.py"
 
 
-def test_slug_cannot_shadow_a_module_the_project_imports(cookies) -> None:
+def test_slug_cannot_shadow_a_module_the_project_imports(cookies: Cookies) -> None:
     result = bake(cookies)
     assert result.exception is None, result.exception
     imported: set[str] = set()
@@ -265,7 +267,7 @@ def test_slug_cannot_shadow_a_module_the_project_imports(cookies) -> None:
 def render_hook(name: str, answers: dict[str, object]) -> str:
     source = (HOOKS / f"{name}.py").read_text(encoding="utf-8")
     env = create_env_with_context({"cookiecutter": answers})
-    return env.from_string(source).render(cookiecutter=answers)
+    return str(env.from_string(source).render(cookiecutter=answers))
 
 
 def test_post_gen_hook_renders_only_the_options_line() -> None:
@@ -381,7 +383,12 @@ BAD_ANSWERS = [
 
 @pytest.mark.parametrize(("field", "value", "allowed"), BAD_ANSWERS)
 def test_bad_answer_is_refused_and_writes_nothing(
-    cookies, tmp_path: Path, capfd: pytest.CaptureFixture[str], field: str, value: str, allowed: str
+    cookies: Cookies,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    field: str,
+    value: str,
+    allowed: str,
 ) -> None:
     result = bake(cookies, **{field: value})
     err = capfd.readouterr().err
@@ -395,20 +402,22 @@ def test_bad_answer_is_refused_and_writes_nothing(
     assert leftovers(tmp_path) == []
 
 
-def test_absolute_slug_writes_nothing(cookies, tmp_path: Path) -> None:
+def test_absolute_slug_writes_nothing(cookies: Cookies, tmp_path: Path) -> None:
     result = bake(cookies, project_slug=str(tmp_path / "absolute"))
     assert isinstance(result.exception, FailedHookException)
     assert leftovers(tmp_path) == []
 
 
-def test_unknown_python_version_is_refused(cookies, tmp_path: Path) -> None:
+def test_unknown_python_version_is_refused(cookies: Cookies, tmp_path: Path) -> None:
     result = bake(cookies, python_version="3.11")
     assert result.exit_code != 0
     assert "python_version" in str(result.exception)
     assert leftovers(tmp_path) == []
 
 
-def test_pre_gen_hook_refuses_on_its_own(cookies, tmp_path: Path, capfd) -> None:
+def test_pre_gen_hook_refuses_on_its_own(
+    cookies: Cookies, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     """With the early guard switched off, the hook still stops the bake and cleans up."""
     result = bake(cookies, __answers_checked="off", project_slug="django")
     assert isinstance(result.exception, FailedHookException)
@@ -487,10 +496,10 @@ def test_cli_bake_prints_next_steps(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def baked(cookies_session) -> Path:
+def baked(cookies_session: Cookies) -> Path:
     result = bake(cookies_session)
     assert result.exit_code == 0, result.exception
-    return result.project_path
+    return Path(result.project_path)
 
 
 def secrets_of(project: Path) -> dict[str, str]:
@@ -549,14 +558,14 @@ def test_secrets_appear_in_no_other_file(baked: Path) -> None:
         assert not any(secret in data for secret in found), path
 
 
-def test_two_bakes_get_different_secrets(cookies, baked: Path) -> None:
+def test_two_bakes_get_different_secrets(cookies: Cookies, baked: Path) -> None:
     other = bake(cookies)
     assert other.exit_code == 0, other.exception
     first, second = secrets_of(baked), secrets_of(other.project_path)
     assert all(first[name] != second[name] for name in SECRET_VARIABLES)
 
 
-def test_env_is_ignored_by_git(cookies, tmp_path: Path) -> None:
+def test_env_is_ignored_by_git(cookies: Cookies, tmp_path: Path) -> None:
     result = bake(cookies)
     assert result.exit_code == 0, result.exception
     project = result.project_path

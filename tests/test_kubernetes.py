@@ -16,11 +16,12 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import yaml
 from kubernetes_validate.utils import all_versions
+from pytest_cookies.plugin import Cookies
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 
@@ -64,6 +65,8 @@ CELERY_CLI_VARIABLES = {"CELERY_WORKER_CONCURRENCY"}
 # docker/entrypoint.sh's first argument, per app.kubernetes.io/component.
 PROCESS_ARGS = {"web": ["web"], "worker": ["worker"], "beat": ["beat"], "migrate": ["migrate"]}
 
+# The one writable directory of a pod with a read-only root filesystem (an emptyDir).
+POD_TMP = "/tmp"  # noqa: S108 - a path in the pod's manifest, not a file this test writes
 DNS_1123_LABEL = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
 DNS_1035_LABEL = re.compile(r"[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?")
 LABEL_VALUE = re.compile(r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
@@ -142,7 +145,7 @@ class Rendered:
 
 
 @pytest.fixture(scope="module", params=list(ANSWER_SETS))
-def bake(request: pytest.FixtureRequest, cookies_session) -> Bake:
+def bake(request: pytest.FixtureRequest, cookies_session: Cookies) -> Bake:
     result = cookies_session.bake(extra_context=ANSWER_SETS[request.param], template=str(TEMPLATE))
     assert result.exit_code == 0, result.exception
     return Bake(result.project_path, dict(result.context))
@@ -201,7 +204,7 @@ def rendered(request: pytest.FixtureRequest, base: Rendered, production: Rendere
 def secret_example(bake: Bake) -> Doc:
     docs = list(yaml.safe_load_all((bake.k8s / "secret.example.yaml").read_text("utf-8")))
     assert len(docs) == 1
-    return docs[0]
+    return cast(Doc, docs[0])
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,7 +221,7 @@ def component_of(doc: Doc) -> str | None:
 
 
 def pod_template(doc: Doc) -> Doc:
-    return doc["spec"]["template"]
+    return cast(Doc, doc["spec"]["template"])
 
 
 def pod_templates(rendered: Rendered) -> list[tuple[Doc, Doc]]:
@@ -504,9 +507,9 @@ def test_only_tmp_is_writable(rendered: Rendered) -> None:
         for volume in volumes.values():
             assert set(volume) == {"name", "emptyDir"}, f"{workload}: {volume}"
         mounts = {mount["mountPath"]: mount for mount in container.get("volumeMounts", [])}
-        assert "/tmp" in mounts, f"{workload}/{container['name']} has no /tmp"
-        assert mounts["/tmp"]["name"] in volumes
-        assert not mounts["/tmp"].get("readOnly")
+        assert POD_TMP in mounts, f"{workload}/{container['name']} has no /tmp"
+        assert mounts[POD_TMP]["name"] in volumes
+        assert not mounts[POD_TMP].get("readOnly")
 
 
 def test_each_workload_runs_its_process(rendered: Rendered) -> None:

@@ -18,17 +18,17 @@ import importlib.util
 import itertools
 import json
 import subprocess
-import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from conftest import TEMPLATE_DIR, Bake, render_template, template_defaults
+from support.bake_files import doubled_blank_lines, residue, unparsable
+from support.bakes import TEMPLATE_DIR, Bake, render_template, template_defaults
+from support.processes import run
+from support.venvs import tool
 from test_kubernetes import VALIDATED_VERSIONS, kustomize, validate
-from test_render import ENV_LINE, PARSERS, doubled_blank_lines, residue, text_files
 
 
 def load_hook(name: str) -> Any:
@@ -131,15 +131,8 @@ def test_variant(
     assert residue(project) == []
     assert doubled_blank_lines(project) == []
 
-    for path, text in text_files(project):
-        if path.name.startswith(".env"):
-            lines = [line for line in text.splitlines() if line and not line.startswith("#")]
-            assert all(ENV_LINE.fullmatch(line) for line in lines), path
-        elif path.suffix in PARSERS:
-            try:
-                PARSERS[path.suffix](text)
-            except (SyntaxError, ValueError, yaml.YAMLError) as error:
-                pytest.fail(f"{path.relative_to(project)} does not parse: {error}")
+    problems, _ = unparsable(project)
+    assert problems == [], "\n".join(problems)
 
     for row in OPTION_FILES:
         wanted = row.needed(variant[row.option])
@@ -208,14 +201,7 @@ ASSET_VALIDATORS: dict[str, list[str]] = {
 
 
 def run_validator(command: list[str], path: Path) -> subprocess.CompletedProcess[str]:
-    tool = Path(sys.executable).parent / command[0]
-    return subprocess.run(
-        [str(tool), *command[1:], str(path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run([tool(command[0]), *command[1:], path], timeout=300, check=False)
 
 
 @pytest.mark.slow

@@ -11,18 +11,15 @@ import re
 import subprocess
 import sys
 import tomllib
-from collections import Counter
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from pytest_cookies.plugin import Cookies
+from support.bake_files import doubled_blank_lines, files_mentioning, residue, unparsable
+from support.bakes import TEMPLATE_DIR
 
-TEMPLATE = Path(__file__).resolve().parents[1]
-# `${{ ... }}` is GitHub Actions syntax, not a Jinja leftover.
-RESIDUE = re.compile(r"(?<!\$)\{\{|\{%|cookiecutter", re.IGNORECASE)
-ENV_LINE = re.compile(r"[A-Z][A-Z0-9_]*=\S*")
+TEMPLATE = TEMPLATE_DIR
 
 # Answers that must bake into a project whose files all still parse. Free text may hold
 # quotes, apostrophes, ampersands, backslashes (also a trailing one) and any letters.
@@ -55,67 +52,17 @@ ANSWER_SETS: dict[str, dict[str, str]] = {
 
 
 @pytest.fixture(scope="module", params=list(ANSWER_SETS))
-def baked(request: pytest.FixtureRequest, cookies_session) -> tuple[dict[str, str], Path]:
+def baked(request: pytest.FixtureRequest, cookies_session: Cookies) -> tuple[dict[str, str], Path]:
     answers = ANSWER_SETS[request.param]
     result = cookies_session.bake(extra_context=answers, template=str(TEMPLATE))
     assert result.exit_code == 0, result.exception
     return answers, result.project_path
 
 
-def text_files(project: Path) -> Iterator[tuple[Path, str]]:
-    """Every file of the bake that is UTF-8 text (binary files are skipped)."""
-    for path in sorted(project.rglob("*")):
-        if not path.is_file():
-            continue
-        data = path.read_bytes()
-        if b"\0" in data:
-            continue
-        try:
-            yield path, data.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-
-
 def test_bake_has_the_project_layout(baked: tuple[dict[str, str], Path]) -> None:
     _, project = baked
     for name in ("manage.py", ".env", ".env.example", ".gitignore", "config/__init__.py"):
         assert (project / name).is_file(), name
-
-
-# startcontext's app template: Django's template language, which the bake keeps by design.
-DJANGO_TEMPLATES = "core/context_template/"
-
-
-def residue(project: Path) -> list[str]:
-    """Names and lines of the bake that still look like template syntax."""
-    found = [
-        path.relative_to(project).as_posix()
-        for path in project.rglob("*")
-        if RESIDUE.search(path.relative_to(project).as_posix())
-    ]
-    for path, text in text_files(project):
-        if path.relative_to(project).as_posix().startswith(DJANGO_TEMPLATES):
-            continue
-        found += [
-            f"{path.relative_to(project)}:{number}: {line.strip()}"
-            for number, line in enumerate(text.splitlines(), start=1)
-            if RESIDUE.search(line)
-        ]
-    return found
-
-
-def doubled_blank_lines(project: Path) -> list[str]:
-    """Where a Jinja block left blank lines behind: two in a row, or three in Python files,
-    where PEP 8 puts two between top-level definitions."""
-    found = []
-    for path, text in text_files(project):
-        allowed = 2 if path.suffix in {".py", ".py-tpl"} else 1
-        blank = 0
-        for number, line in enumerate(text.splitlines(), start=1):
-            blank = blank + 1 if not line.strip() else 0
-            if blank == allowed + 1:
-                found.append(f"{path.relative_to(project)}:{number}")
-    return found
 
 
 def test_no_template_residue(baked: tuple[dict[str, str], Path]) -> None:
@@ -129,30 +76,10 @@ def test_no_doubled_blank_lines(baked: tuple[dict[str, str], Path]) -> None:
     assert doubled_blank_lines(project) == []
 
 
-PARSERS: dict[str, Callable[[str], object]] = {
-    ".py": lambda text: compile(text, "<baked file>", "exec", dont_inherit=True),
-    ".yaml": lambda text: list(yaml.safe_load_all(text)),
-    ".yml": lambda text: list(yaml.safe_load_all(text)),
-    ".toml": tomllib.loads,
-    ".json": json.loads,
-}
-
-
 def test_every_file_parses(baked: tuple[dict[str, str], Path]) -> None:
     _, project = baked
-    checked: Counter[str] = Counter()
-    for path, text in text_files(project):
-        name = path.relative_to(project)
-        if path.name.startswith(".env"):
-            lines = [line for line in text.splitlines() if line and not line.startswith("#")]
-            assert [line for line in lines if not ENV_LINE.fullmatch(line)] == [], name
-            checked[".env"] += 1
-        elif path.suffix in PARSERS:
-            try:
-                PARSERS[path.suffix](text)
-            except (SyntaxError, ValueError, yaml.YAMLError) as error:
-                pytest.fail(f"{name} does not parse: {error}")
-            checked[path.suffix] += 1
+    problems, checked = unparsable(project)
+    assert problems == [], "\n".join(problems)
     for kind in (".py", ".toml", ".yaml", ".env"):
         assert checked[kind], f"no {kind} file in the bake, so none was checked"
 
@@ -177,7 +104,7 @@ def test_free_text_answers_arrive_unchanged(baked: tuple[dict[str, str], Path]) 
     assert service_name == expect["project_name"]
 
 
-def test_derived_slug_is_ascii_snake_case(cookies) -> None:
+def test_derived_slug_is_ascii_snake_case(cookies: Cookies) -> None:
     result = cookies.bake(
         extra_context={"project_name": "My Caf\u00e9 Service"}, template=str(TEMPLATE)
     )
@@ -188,7 +115,9 @@ def test_derived_slug_is_ascii_snake_case(cookies) -> None:
     assert "MYSQL_DATABASE=my_cafe_service\n" in env
 
 
-def test_long_name_needs_a_shorter_slug(cookies, capfd: pytest.CaptureFixture[str]) -> None:
+def test_long_name_needs_a_shorter_slug(
+    cookies: Cookies, capfd: pytest.CaptureFixture[str]
+) -> None:
     result = cookies.bake(
         extra_context={"project_name": ("Pulse Watch Service " * 10).strip()},
         template=str(TEMPLATE),
@@ -217,22 +146,13 @@ def test_ruff_passes_on_every_bake(baked: tuple[dict[str, str], Path]) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def files_mentioning(project: Path, pattern: str) -> list[Path]:
-    """The bake's files whose text matches `pattern`, ignoring case."""
-    return [
-        path.relative_to(project)
-        for path, text in text_files(project)
-        if re.search(pattern, text, re.IGNORECASE)
-    ]
-
-
-def bake_with(cookies_session, **answers: object) -> Path:
+def bake_with(cookies_session: Cookies, **answers: object) -> Path:
     result = cookies_session.bake(extra_context=answers, template=str(TEMPLATE))
     assert result.exit_code == 0, result.exception
     return Path(result.project_path)
 
 
-def test_kubernetes_is_absent_and_unmentioned_by_default(cookies_session) -> None:
+def test_kubernetes_is_absent_and_unmentioned_by_default(cookies_session: Cookies) -> None:
     project = bake_with(cookies_session, project_name="No Kube")
     mentions = files_mentioning(project, r"kubernetes|k8s|kustomiz|kubectl")
 
@@ -240,7 +160,7 @@ def test_kubernetes_is_absent_and_unmentioned_by_default(cookies_session) -> Non
     assert mentions == []
 
 
-def test_kubernetes_brings_its_manifests_and_docs(cookies_session) -> None:
+def test_kubernetes_brings_its_manifests_and_docs(cookies_session: Cookies) -> None:
     project = bake_with(cookies_session, project_name="With Kube", use_kubernetes=True)
 
     assert (project / "deploy" / "k8s" / "base" / "kustomization.yaml").is_file()
@@ -257,7 +177,7 @@ def test_kubernetes_brings_its_manifests_and_docs(cookies_session) -> None:
     ],
 )
 def test_open_source_licenses_bring_their_text_and_classifier(
-    cookies_session, license_id: str, first_words: str, classifier: str
+    cookies_session: Cookies, license_id: str, first_words: str, classifier: str
 ) -> None:
     project = bake_with(
         cookies_session, project_name=f"Licensed {license_id}", open_source_license=license_id
@@ -272,7 +192,7 @@ def test_open_source_licenses_bring_their_text_and_classifier(
     ]
 
 
-def test_proprietary_has_no_license_file(cookies_session) -> None:
+def test_proprietary_has_no_license_file(cookies_session: Cookies) -> None:
     project = bake_with(cookies_session, project_name="Closed", open_source_license="Proprietary")
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
 
@@ -280,7 +200,7 @@ def test_proprietary_has_no_license_file(cookies_session) -> None:
     assert "License :: Other/Proprietary License" in pyproject["project"]["classifiers"]
 
 
-def test_docker_is_absent_and_unmentioned_without_it(cookies_session) -> None:
+def test_docker_is_absent_and_unmentioned_without_it(cookies_session: Cookies) -> None:
     project = bake_with(cookies_session, project_name="Bare Metal", use_docker=False)
     mentions = files_mentioning(project, r"docker|compose")
     targets = re.findall(r"^([a-z-]+):", (project / "Makefile").read_text(), re.MULTILINE)
@@ -293,7 +213,7 @@ def test_docker_is_absent_and_unmentioned_without_it(cookies_session) -> None:
     assert {"install", "test", "serve", "worker"} <= set(targets)
 
 
-def test_celery_is_absent_and_unmentioned_without_it(cookies_session) -> None:
+def test_celery_is_absent_and_unmentioned_without_it(cookies_session: Cookies) -> None:
     project = bake_with(cookies_session, project_name="Plain Service", use_celery=False)
     # Not "worker": gunicorn has workers too.
     mentions = files_mentioning(project, r"celery|broker|beat")

@@ -20,9 +20,14 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from conftest import read_dotenv, render_template
+from support.bakes import read_dotenv, render_template
 
-SECRET_VARIABLES = ("SECRET_KEY", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD", "METRICS_TOKEN")
+SECRET_VARIABLES: tuple[str, ...] = (
+    "SECRET_KEY",
+    "MYSQL_PASSWORD",
+    "MYSQL_ROOT_PASSWORD",
+    "METRICS_TOKEN",
+)
 SECRET_VARIABLES += ("JWT_SIGNING_KEY",)
 BAKES = 100
 
@@ -101,7 +106,8 @@ def test_bandit_rules_are_on_and_every_exception_says_why(project: Path) -> None
     for path in project.rglob("*.py"):
         for number, line in enumerate(path.read_text().splitlines(), 1):
             match = re.search(r"#\s*noqa:\s*([A-Z0-9, ]+)(.*)$", line)
-            bandit = match and re.search(r"\bS\d+", match.group(1))
-            if bandit and not re.search(r"\w", match.group(2).lstrip(" #-")):
+            if match is None or not re.search(r"\bS\d+", match.group(1)):
+                continue
+            if not re.search(r"\w", match.group(2).lstrip(" #-")):
                 unexplained.append(f"{path.relative_to(project)}:{number}: {line.strip()}")
     assert not unexplained, "bandit exceptions without a reason:\n" + "\n".join(unexplained)

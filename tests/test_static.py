@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from conftest import Bake
+from support.bakes import Bake
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +37,7 @@ def test_make_check_passes_with_the_generated_env(default_bake: Bake) -> None:
     Only the `.env` the hook wrote configures it (its URLs point at servers that need not run:
     `check` does not connect), so this catches a `.env` that production settings refuse.
     """
-    dotenv_only = {name: None for name in default_bake.services.env()}
+    dotenv_only = dict.fromkeys(default_bake.services.env())
     default_bake.run("make", "check", f"VENV={default_bake.venv}", env=dotenv_only)
 
 

@@ -30,7 +30,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from conftest import TEMPLATE_DIR, describe_result
+from support.bakes import TEMPLATE_DIR
+from support.processes import describe_result
 
 BIN = Path(sys.executable).parent
 CRUFT = BIN / "cruft"

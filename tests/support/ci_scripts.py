@@ -8,14 +8,13 @@ manage.py` with a command the project has, a shell builtin or a command the CI p
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import subprocess
 from collections.abc import Collection
 from pathlib import Path
 
-from conftest import SCRUBBED_ENV_NAMES, SCRUBBED_ENV_PREFIXES
+from .bakes import clean_environ
 
 SHELL_BUILTINS = frozenset(
     {":", ".", "[", "cd", "echo", "exit", "export", "false", "printf", "set", "test", "true"}
@@ -89,10 +88,8 @@ def clean_env(**extra: str) -> dict[str, str]:
     """The inherited environment without what would change how the bake's tools behave."""
     env = {
         key: value
-        for key, value in os.environ.items()
-        if key not in SCRUBBED_ENV_NAMES
-        and not key.startswith(SCRUBBED_ENV_PREFIXES)
-        and not key.startswith("GIT_")  # e.g. GIT_INDEX_FILE when run from a git hook
+        for key, value in clean_environ().items()
+        if not key.startswith("GIT_")  # e.g. GIT_INDEX_FILE when run from a git hook
         and key not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PRE_COMMIT", "SKIP"}
     }
     env.update(extra)
