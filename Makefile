@@ -25,7 +25,7 @@ install: $(VENV)/.installed ## Create .venv with the pinned test dependencies (p
 # Compiled bytecode: every cookiecutter run would otherwise compile its imports again.
 $(VENV)/.installed: pyproject.toml
 	$(UV) venv --allow-existing --python $(PYTHON) $(VENV)
-	$(UV) pip install --compile-bytecode --python $(BIN)/python --group test --group bench
+	$(UV) pip install --compile-bytecode --python $(BIN)/python --group test --group lint --group bench
 	touch $@
 
 demo: ## Bake the default service into build/ and serve it on http://127.0.0.1:8000
@@ -43,9 +43,10 @@ test-matrix: install ## Render every variant of the option matrix (no servers)
 test-slow: install ## The slow tier only
 	$(PYTEST) -m slow
 
-lint: install ## Lint and check formatting of the template's own Python (hooks, tests)
+lint: install ## Lint, formatting and strict types of the template's own Python, by the bake's rules
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/mypy $(LINT_PATHS)
 
 format: install ## Fix safe lint findings and format the template's own Python
 	$(BIN)/ruff check --fix $(LINT_PATHS)
