@@ -2,6 +2,8 @@
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import structlog
@@ -32,21 +34,28 @@ def test_unknown_log_format_is_refused() -> None:
         build_logging_config("xml", "INFO")
 
 
-def test_json_format_renders_stdlib_records_with_context(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    formatter = build_logging_config("json", "INFO")["formatters"]["structlog"]
+@contextmanager
+def rendered_by(log_format: str, name: str) -> Iterator[logging.Logger]:
+    """A standard-library logger whose records go through the structlog formatter to stderr."""
+    formatter = build_logging_config(log_format, "INFO")["formatters"]["structlog"]
     factory = formatter.pop("()")
     handler = logging.StreamHandler()
     handler.setFormatter(factory(**formatter))
-    record_logger = logging.getLogger("tests.json")
+    record_logger = logging.getLogger(name)
     record_logger.addHandler(handler)
     record_logger.propagate = False
-    structlog.contextvars.bind_contextvars(request_id="req-1")
     try:
-        record_logger.warning("disk %s", "low")
+        yield record_logger
     finally:
         record_logger.removeHandler(handler)
+
+
+def test_json_format_renders_stdlib_records_with_context(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    structlog.contextvars.bind_contextvars(request_id="req-1")
+    with rendered_by("json", "tests.json") as record_logger:
+        record_logger.warning("disk %s", "low")
 
     line = json.loads(capsys.readouterr().err.strip())
     assert line["event"] == "disk low"
@@ -70,20 +79,12 @@ def test_structlog_events_are_masked_before_rendering(caplog: pytest.LogCaptureF
 def test_tracebacks_leave_local_variables_out(
     log_format: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    formatter = build_logging_config(log_format, "INFO")["formatters"]["structlog"]
-    factory = formatter.pop("()")
-    handler = logging.StreamHandler()
-    handler.setFormatter(factory(**formatter))
-    record_logger = logging.getLogger("tests.traceback")
-    record_logger.addHandler(handler)
-    record_logger.propagate = False
-    try:
-        database_password = "sekrit-in-a-local"  # noqa: F841 - what a traceback must not show
-        raise RuntimeError("connection failed")
-    except RuntimeError:
-        record_logger.exception("query_failed")
-    finally:
-        record_logger.removeHandler(handler)
+    with rendered_by(log_format, "tests.traceback") as record_logger:
+        try:
+            database_password = "sekrit-in-a-local"  # noqa: F841 - what a traceback must not show
+            raise RuntimeError("connection failed")
+        except RuntimeError:
+            record_logger.exception("query_failed")
 
     output = capsys.readouterr().err
     assert "RuntimeError" in output
