@@ -9,16 +9,17 @@ WORKERS ?= 2
 BIN := $(VENV)/bin
 # The template's own Python. Not `.`: ruff would read the template directory's pyproject.toml,
 # which is Jinja until cookiecutter renders it.
-LINT_PATHS := hooks tests benchmarks local_extensions.py
+LINT_PATHS := hooks tests benchmarks scripts local_extensions.py
 # loadscope keeps a test class on one worker, so a server its tests share starts once.
 PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadscope
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-quick test-matrix test-slow lint format clean clean-venvs \
+.PHONY: help install demo test test-quick test-matrix test-slow lint format locks locks-upgrade \
+	clean clean-venvs \
 	bench bench-bake bench-template-suite bench-suite bench-green bench-service bench-load
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 install: $(VENV)/.installed ## Create .venv with the pinned test dependencies (pyproject's test group)
 
@@ -50,6 +51,14 @@ lint: install ## Lint and check formatting of the template's own Python (hooks, 
 format: install ## Fix safe lint findings and format the template's own Python
 	$(BIN)/ruff check --fix $(LINT_PATHS)
 	$(BIN)/ruff format $(LINT_PATHS)
+
+# The requirement locks every bake gets (requirements/locks/ in the project template): run
+# `make locks` after editing a requirements/*.in there, `make locks-upgrade` to move versions.
+locks: install ## Re-resolve every requirement lock of the template (after editing a requirements/*.in)
+	$(BIN)/python scripts/locks.py
+
+locks-upgrade: install ## Move every lock's pins to their newest allowed releases (package=NAME: that one)
+	$(BIN)/python scripts/locks.py $(if $(package),--upgrade-package $(package),--upgrade)
 
 # Benchmarks (benchmarks/, docs/benchmarks.md): figures, not tests. BENCH_ARGS=--quick for a
 # smoke run; each writes build/bench/<name>.json and .md. Servers are throwaway, as in the tests.

@@ -543,17 +543,21 @@ def test_dependabot_watches_every_pin(project: Path) -> None:
     config = load_yaml((project / DEPENDABOT).read_text(encoding="utf-8"))
     updates = {update["package-ecosystem"]: update for update in config["updates"]}
     assert {k: u["directory"] for k, u in updates.items()} == {
-        "pip": "/",
+        "uv": "/",
         "docker": "/docker",
         "github-actions": "/",
     }
     for ecosystem, update in updates.items():
         assert update["schedule"]["interval"] == "weekly", ecosystem
         assert update.get("groups"), f"{ecosystem} updates are not grouped"
-    # Dependabot reads requirement files in the directory and its first-level subdirectories.
-    assert sorted(p.name for p in (project / "requirements").glob("*.txt")) == [
+    # Dependabot reads requirement files in the directory and its first-level subdirectories,
+    # and pairs each lock with the .in it is compiled from.
+    assert sorted(p.name for p in (project / "requirements").iterdir()) == [
+        "base.in",
         "base.txt",
+        "dev.in",
         "dev.txt",
+        "prod.in",
         "prod.txt",
     ]
     assert (project / "docker" / "Dockerfile").is_file()
@@ -634,7 +638,7 @@ def test_pin_hook_passes_on_the_bake_and_fails_on_drift(project: Path, tmp_path:
         (copy / path).parent.mkdir(parents=True, exist_ok=True)
         (copy / path).write_text((project / path).read_text(encoding="utf-8"), encoding="utf-8")
     requirements = copy / "requirements" / "dev.txt"
-    bumped = re.sub(r"^ruff==\S+$", "ruff==999.0.0", requirements.read_text(), flags=re.M)
+    bumped = re.sub(r"^ruff==[^\s\\]+", "ruff==999.0.0", requirements.read_text(), flags=re.M)
     assert bumped != requirements.read_text()
     requirements.write_text(bumped)
     result = run_pin_script(copy)

@@ -54,7 +54,10 @@ def option_choices() -> dict[str, list[Any]]:
 
 OPTIONS = option_choices()
 REQUIREMENTS = load_hook("pre_gen_project").REQUIREMENTS
-OPTION_FILES = load_hook("post_gen_project").OPTION_FILES
+POST_GEN_HOOK = load_hook("post_gen_project")
+OPTION_FILES = POST_GEN_HOOK.OPTION_FILES
+# The options that choose the requirement locks (the Python packages a bake installs).
+LOCK_OPTIONS: tuple[str, ...] = POST_GEN_HOOK.LOCK_OPTIONS
 
 
 def allowed(variant: dict[str, Any]) -> bool:
@@ -102,6 +105,31 @@ def python_fingerprint(project: Path) -> str:
     return digest.hexdigest()
 
 
+def requirements_fingerprint(project: Path) -> str:
+    """What a bake installs: its requirements/ (the .in files and their locks)."""
+    digest = hashlib.sha256()
+    for path in sorted((project / "requirements").iterdir()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def reference_requirements(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[tuple[Any, ...]], str]:
+    """The requirements fingerprint of the default answers but for LOCK_OPTIONS, cached."""
+    cache: dict[tuple[Any, ...], str] = {}
+
+    def fingerprint(group: tuple[Any, ...]) -> str:
+        if group not in cache:
+            answers = dict(zip(LOCK_OPTIONS, group, strict=True))
+            project = render_template(tmp_path_factory.mktemp("lock-reference"), answers)
+            cache[group] = requirements_fingerprint(project)
+        return cache[group]
+
+    return fingerprint
+
+
 @pytest.fixture(scope="module")
 def reference_fingerprint(
     tmp_path_factory: pytest.TempPathFactory,
@@ -125,6 +153,7 @@ def test_variant(
     variant: dict[str, Any],
     tmp_path: Path,
     reference_fingerprint: Callable[[tuple[Any, ...]], str],
+    reference_requirements: Callable[[tuple[Any, ...]], str],
 ) -> None:
     project = render_template(tmp_path, variant)
 
@@ -156,6 +185,13 @@ def test_variant(
     # variant; an option that changes Python must join PYTHON_OPTIONS.
     group = tuple(variant[option] for option in PYTHON_OPTIONS)
     assert python_fingerprint(project) == reference_fingerprint(group)
+
+    # Only LOCK_OPTIONS change what a bake installs, so the lock sets the template ships (one
+    # per LOCK_OPTIONS answer) cover every variant; an option that changes requirements/ must
+    # join LOCK_OPTIONS and get lock sets of its own.
+    assert not (project / POST_GEN_HOOK.LOCKS_DIR).exists()
+    lock_group = tuple(variant[option] for option in LOCK_OPTIONS)
+    assert requirements_fingerprint(project) == reference_requirements(lock_group)
 
 
 @pytest.mark.matrix
