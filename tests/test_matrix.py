@@ -230,20 +230,21 @@ class TestOtherPythonTrees:
 # Delivery assets of every variant, each distinct file validated once
 # --------------------------------------------------------------------------------------------
 
-# Asset -> the offline validator that proves it (tools from the template's test group).
-ASSET_VALIDATORS: dict[str, list[str]] = {
-    ".github/workflows/ci.yml": ["check-jsonschema", "--builtin-schema", "vendor.github-workflows"],
-    ".github/dependabot.yml": ["check-jsonschema", "--builtin-schema", "vendor.dependabot"],
-    ".gitlab-ci.yml": ["check-jsonschema", "--builtin-schema", "vendor.gitlab-ci"],
-    "docker/docker-compose.yml": ["check-jsonschema", "--builtin-schema", "vendor.compose-spec"],
-    "docker/docker-compose.dev.yml": [
-        "check-jsonschema",
-        "--builtin-schema",
-        "vendor.compose-spec",
+# Asset -> the offline validators that prove it (tools from the template's test group). The
+# workflow gets actionlint too (expressions, job references, shellcheck on every `run:`).
+COMPOSE_SCHEMA = ["check-jsonschema", "--builtin-schema", "vendor.compose-spec"]
+ASSET_VALIDATORS: dict[str, list[list[str]]] = {
+    ".github/workflows/ci.yml": [
+        ["check-jsonschema", "--builtin-schema", "vendor.github-workflows"],
+        ["actionlint", "-shellcheck", str(Path(sys.executable).parent / "shellcheck")],
     ],
-    "docker/Dockerfile": ["hadolint"],
-    "docker/frontend.Dockerfile": ["hadolint"],
-    "docker/entrypoint.sh": ["shellcheck"],
+    ".github/dependabot.yml": [["check-jsonschema", "--builtin-schema", "vendor.dependabot"]],
+    ".gitlab-ci.yml": [["check-jsonschema", "--builtin-schema", "vendor.gitlab-ci"]],
+    "docker/docker-compose.yml": [COMPOSE_SCHEMA],
+    "docker/docker-compose.dev.yml": [COMPOSE_SCHEMA],
+    "docker/Dockerfile": [["hadolint"]],
+    "docker/frontend.Dockerfile": [["hadolint"]],
+    "docker/entrypoint.sh": [["shellcheck"]],
 }
 
 
@@ -280,9 +281,10 @@ def test_every_variants_delivery_assets_validate(tmp_path_factory: pytest.TempPa
 
     failures = []
     for (relative, _), path in assets.items():
-        result = run_validator(ASSET_VALIDATORS[relative], path)
-        if result.returncode != 0:
-            failures.append(f"{path}: {result.stdout[-2000:]}{result.stderr[-2000:]}")
+        for command in ASSET_VALIDATORS[relative]:
+            result = run_validator(command, path)
+            if result.returncode != 0:
+                failures.append(f"{path}: {result.stdout[-2000:]}{result.stderr[-2000:]}")
     for k8s in kustomizations.values():
         for overlay in (k8s / "base", k8s / "overlays" / "production"):
             rendered = kustomize(overlay, tmp_path_factory.mktemp("k8s") / "rendered.yaml")
