@@ -47,7 +47,7 @@ demo: ## Bake the default service into build/ and serve it on http://127.0.0.1:8
 	bash scripts/demo
 
 test: install ## Every test, in parallel: hooks, rendering, static checks and behaviour of a bake
-	$(PYTEST)
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-quick: install ## The quick tier: the default bake and static checks of the template, seconds
 	$(PYTEST) -m "not slow and not matrix"
