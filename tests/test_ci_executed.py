@@ -293,6 +293,14 @@ def service_env(services: ServiceConfig) -> dict[str, str]:
     return {name: env[name] for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
 
 
+def run_test_job(act: Act, clone: Path, services: ServiceConfig) -> JobRun:
+    """The workflow's test job against our servers; it must pass with the coverage gate met."""
+    run = act.run(clone, "test", service_env(services))
+    assert run.passed, run.failure()
+    assert COVERAGE_REACHED.search(run.log), tail(run.log)
+    return run
+
+
 @pytest.fixture(scope="class")
 def github_bake(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh clone of the committed bake with the class's ANSWERS."""
@@ -315,9 +323,7 @@ class TestGitHubWorkflowOfTheDefaultBake:
         github_bake: Path,
         provision_services: Callable[[str], ServiceConfig],
     ) -> None:
-        run = act.run(github_bake, "test", service_env(provision_services("act_test")))
-        assert run.passed, run.failure()
-        assert COVERAGE_REACHED.search(run.log), tail(run.log)
+        run_test_job(act, github_bake, provision_services("act_test"))
 
     def test_deploy_check(self, act: Act, github_bake: Path) -> None:
         run = act.run(github_bake, "deploy-check")
@@ -335,8 +341,7 @@ class TestGitHubWorkflowOnPython313WithTheFrontend:
         github_bake: Path,
         provision_services: Callable[[str], ServiceConfig],
     ) -> None:
-        run = act.run(github_bake, "test", service_env(provision_services("act_test_313")))
-        assert run.passed, run.failure()
+        run = run_test_job(act, github_bake, provision_services("act_test_313"))
         assert "Successfully set up CPython (3.13." in run.log, tail(run.log)
 
     def test_frontend(

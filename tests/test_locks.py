@@ -167,23 +167,33 @@ def test_the_hook_refuses_answers_whose_set_is_not_shipped(tmp_path: Path) -> No
 # --------------------------------------------------------------------------------------------
 
 
+def uv_env() -> dict[str, str]:
+    env = {key: value for key, value in clean_env().items() if key not in SCRUBBED_ENV_NAMES}
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    return env
+
+
+def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [str(arg) for arg in args],
+        cwd=cwd,
+        env=uv_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode == 0, describe_result(result, cwd)
+    return result
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return render_template(tmp_path_factory.mktemp("locks"))
 
 
 def make_dry_run(project: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["make", "--dry-run", *args],
-        cwd=project,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, describe_result(result)
-    return result.stdout
+    return run("make", "--dry-run", *args, cwd=project).stdout
 
 
 def test_make_install_installs_exactly_the_dev_lock_with_hashes(project: Path) -> None:
@@ -252,26 +262,6 @@ def test_ci_installs_python_packages_only_through_make_install(
 # --------------------------------------------------------------------------------------------
 # Slow tier: installing and re-resolving, against the package index
 # --------------------------------------------------------------------------------------------
-
-
-def uv_env() -> dict[str, str]:
-    env = {key: value for key, value in clean_env().items() if key not in SCRUBBED_ENV_NAMES}
-    env["UV_PYTHON_DOWNLOADS"] = "never"
-    return env
-
-
-def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [str(arg) for arg in args],
-        cwd=cwd,
-        env=uv_env(),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert result.returncode == 0, describe_result(result, cwd)
-    return result
 
 
 @pytest.mark.slow

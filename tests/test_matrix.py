@@ -113,18 +113,18 @@ def requirements_fingerprint(project: Path) -> str:
     return digest.hexdigest()
 
 
-@pytest.fixture(scope="module")
-def reference_requirements(
+def cached_reference(
     tmp_path_factory: pytest.TempPathFactory,
+    options: tuple[str, ...],
+    measure: Callable[[Path], str],
 ) -> Callable[[tuple[Any, ...]], str]:
-    """The requirements fingerprint of the default answers but for LOCK_OPTIONS, cached."""
+    """measure() of a bake with the default answers but for `options`, once per answer group."""
     cache: dict[tuple[Any, ...], str] = {}
 
     def fingerprint(group: tuple[Any, ...]) -> str:
         if group not in cache:
-            answers = dict(zip(LOCK_OPTIONS, group, strict=True))
-            project = render_template(tmp_path_factory.mktemp("lock-reference"), answers)
-            cache[group] = requirements_fingerprint(project)
+            answers = dict(zip(options, group, strict=True))
+            cache[group] = measure(render_template(tmp_path_factory.mktemp("reference"), answers))
         return cache[group]
 
     return fingerprint
@@ -134,17 +134,16 @@ def reference_requirements(
 def reference_fingerprint(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Callable[[tuple[Any, ...]], str]:
-    """The fingerprint of the default answers but for the Python-changing options, cached."""
-    cache: dict[tuple[Any, ...], str] = {}
+    """The Python fingerprint of the default answers but for PYTHON_OPTIONS, cached."""
+    return cached_reference(tmp_path_factory, PYTHON_OPTIONS, python_fingerprint)
 
-    def fingerprint(group: tuple[Any, ...]) -> str:
-        if group not in cache:
-            answers = dict(zip(PYTHON_OPTIONS, group, strict=True))
-            project = render_template(tmp_path_factory.mktemp("reference"), answers)
-            cache[group] = python_fingerprint(project)
-        return cache[group]
 
-    return fingerprint
+@pytest.fixture(scope="module")
+def reference_requirements(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[tuple[Any, ...]], str]:
+    """The requirements fingerprint of the default answers but for LOCK_OPTIONS, cached."""
+    return cached_reference(tmp_path_factory, LOCK_OPTIONS, requirements_fingerprint)
 
 
 @pytest.mark.matrix
