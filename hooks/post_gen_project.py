@@ -1,6 +1,8 @@
 """Remove what the chosen options do not need, write .env with fresh secrets, say what's next.
 
-Runs in the generated project once every file is written. .env.example is committed, so it
+Runs in the generated project once every file is written. The template holds the compiled
+requirement locks of every Python package set the options can produce; the bake keeps its own
+set as requirements/*.txt and drops the others. .env.example is committed, so it
 keeps its placeholders; .env gets a new random value for each placeholder, is readable by
 its owner only (0600), and .gitignore keeps it out of git. No secret is written anywhere else.
 
@@ -22,6 +24,7 @@ from typing import NamedTuple
 
 # The only line cookiecutter renders: the options' answers, fixed choices checked by pre-gen.
 OPTIONS_JSON = r"""{{ {
+    "python_version": cookiecutter.python_version,
     "ci_provider": cookiecutter.ci_provider,
     "use_celery": cookiecutter.use_celery,
     "use_docker": cookiecutter.use_docker,
@@ -65,6 +68,19 @@ OPTION_FILES: tuple[Needs, ...] = (
     Needs("frontend", lambda value: value == "nextjs", ("frontend",)),
     Needs("open_source_license", lambda value: value != "Proprietary", ("LICENSE",)),
 )
+
+# requirements/locks/<set>/{base,prod,dev}.txt: the locks of each package set, compiled by
+# `make locks` in the template (no bake resolves anything). Only these answers change which
+# Python packages a bake installs; tests/test_matrix.py proves it for every variant.
+LOCKS_DIR = Path("requirements") / "locks"
+LOCK_OPTIONS = ("python_version", "use_celery")
+
+
+def lock_set(options: dict[str, object]) -> str:
+    """The directory under requirements/locks/ holding the locks these answers install."""
+    celery = "celery" if options["use_celery"] else "no-celery"
+    return f"py{options['python_version']}-{celery}"
+
 
 # Placeholder in .env.example -> random bytes for secrets.token_urlsafe. Each character of
 # the result is one of [A-Za-z0-9_-] (6 bits), which needs no quoting in a database URL or
@@ -124,9 +140,34 @@ def remove_unused(project_dir: Path, options: dict[str, object]) -> None:
                 path.unlink(missing_ok=True)
 
 
+def install_locks(project_dir: Path, options: dict[str, object]) -> str | None:
+    """Move this bake's lock set into requirements/ and drop the others; the error, if any.
+
+    Nothing to do where requirements/locks/ is gone: the hook ran here before.
+    """
+    locks = project_dir / LOCKS_DIR
+    chosen = locks / lock_set(options)
+    if not locks.is_dir():
+        return None
+    if not chosen.is_dir():
+        return (
+            f"the template has no requirement locks for {lock_set(options)}"
+            " (run `make locks` in the template)"
+        )
+    for lock in sorted(chosen.glob("*.txt")):
+        lock.replace(project_dir / "requirements" / lock.name)
+    shutil.rmtree(locks)
+    return None
+
+
 def main() -> int:
     project_dir = Path.cwd()
-    remove_unused(project_dir, json.loads(OPTIONS_JSON))
+    options = json.loads(OPTIONS_JSON)
+    remove_unused(project_dir, options)
+    problem = install_locks(project_dir, options)
+    if problem:
+        print(f"ERROR: {problem}", file=sys.stderr)
+        return 1
     example = project_dir / ".env.example"
     if not example.is_file():
         print(f"ERROR: {example.name} is missing, so there is no .env to write", file=sys.stderr)

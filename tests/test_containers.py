@@ -96,8 +96,9 @@ def engine_problem() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def engine() -> None:
+def require_engine() -> None:
+    """Return when an engine answers; else NOT RUN (skip), or fail under
+    PULSEWATCH_REQUIRE_CONTAINERS=1 (.ci/run), with what to start."""
     problem = engine_problem()
     if problem is None:
         return
@@ -108,6 +109,11 @@ def engine() -> None:
     if os.environ.get("PULSEWATCH_REQUIRE_CONTAINERS") == "1":
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def engine() -> None:
+    require_engine()
 
 
 @dataclass

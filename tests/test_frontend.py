@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from pytest_redis.executor import RedisExecutor
 from support import servers
 from support.bake_files import files_mentioning
 from support.bakes import TEMPLATE_DIR, Bake, render_template
+from support.node import INSTALL_HINT, node_version, with_node
 from support.processes import run as run_command
 from test_kubernetes import kustomize
 
@@ -42,10 +42,6 @@ BROWSER_SCRIPT = Path(__file__).resolve().parent / "browser" / "read_status.cjs"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_HINT = "install Debian's Chromium: `apt-get install chromium`"
 MIN_NODE = (20, 9)
-NODE_HINT = (
-    "install Node.js 20.9 or newer with npm (Debian 13: `apt-get install nodejs npm`; older"
-    " releases: NodeSource's or nodejs.org's packages)"
-)
 EXACT_VERSION = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?")
 
 
@@ -245,17 +241,15 @@ def test_kubernetes_runs_the_frontend_locked_down_against_the_web_service(
 
 
 def require_tools() -> None:
-    """Fail, never skip, without Chromium or Node.js, saying what to install."""
+    """Fail, never skip, without Chromium or Node.js, saying what to install.
+
+    Node.js is the one the template's test group brings (support/node.py), not the system's.
+    """
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} not found: {CHROMIUM_HINT}", pytrace=False)
-    for tool in ("node", "npm"):
-        if shutil.which(tool) is None:
-            pytest.fail(f"{tool} not found: {NODE_HINT}", pytrace=False)
-    version = subprocess.run(
-        ["node", "--version"], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    if tuple(int(part) for part in version.lstrip("v").split(".")[:2]) < MIN_NODE:
-        pytest.fail(f"node {version} is too old for Next.js: {NODE_HINT}", pytrace=False)
+    version = node_version()
+    if tuple(int(part) for part in version.split(".")[:2]) < MIN_NODE:
+        pytest.fail(f"node {version} is too old for Next.js: {INSTALL_HINT}", pytrace=False)
 
 
 def run(
@@ -302,7 +296,7 @@ def node_env(project: Bake, api_url: str) -> dict[str, str]:
         for key, value in project.env().items()
         if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "CELERY_"))
     }
-    return {**env, "NEXT_TELEMETRY_DISABLED": "1", "API_BASE_URL": api_url}
+    return with_node({**env, "NEXT_TELEMETRY_DISABLED": "1", "API_BASE_URL": api_url})
 
 
 def build_frontend(project: Bake, env: dict[str, str]) -> None:
@@ -336,6 +330,7 @@ def serve(
     frontend_url = f"http://127.0.0.1:{frontend_port}"
     frontend_env = {
         **api_env,
+        "PATH": with_node({"PATH": api_env.get("PATH") or os.defpath})["PATH"],
         "API_BASE_URL": api_url,
         "PORT": str(frontend_port),
         "HOSTNAME": "127.0.0.1",

@@ -18,6 +18,7 @@ import importlib.util
 import itertools
 import json
 import subprocess
+import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -54,7 +55,10 @@ def option_choices() -> dict[str, list[Any]]:
 
 OPTIONS = option_choices()
 REQUIREMENTS = load_hook("pre_gen_project").REQUIREMENTS
-OPTION_FILES = load_hook("post_gen_project").OPTION_FILES
+POST_GEN_HOOK = load_hook("post_gen_project")
+OPTION_FILES = POST_GEN_HOOK.OPTION_FILES
+# The options that choose the requirement locks (the Python packages a bake installs).
+LOCK_OPTIONS: tuple[str, ...] = POST_GEN_HOOK.LOCK_OPTIONS
 
 
 def allowed(variant: dict[str, Any]) -> bool:
@@ -102,21 +106,45 @@ def python_fingerprint(project: Path) -> str:
     return digest.hexdigest()
 
 
-@pytest.fixture(scope="module")
-def reference_fingerprint(
+def requirements_fingerprint(project: Path) -> str:
+    """What a bake installs: its requirements/ (the .in files and their locks)."""
+    digest = hashlib.sha256()
+    for path in sorted((project / "requirements").iterdir()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def cached_reference(
     tmp_path_factory: pytest.TempPathFactory,
+    options: tuple[str, ...],
+    measure: Callable[[Path], str],
 ) -> Callable[[tuple[Any, ...]], str]:
-    """The fingerprint of the default answers but for the Python-changing options, cached."""
+    """measure() of a bake with the default answers but for `options`, once per answer group."""
     cache: dict[tuple[Any, ...], str] = {}
 
     def fingerprint(group: tuple[Any, ...]) -> str:
         if group not in cache:
-            answers = dict(zip(PYTHON_OPTIONS, group, strict=True))
-            project = render_template(tmp_path_factory.mktemp("reference"), answers)
-            cache[group] = python_fingerprint(project)
+            answers = dict(zip(options, group, strict=True))
+            cache[group] = measure(render_template(tmp_path_factory.mktemp("reference"), answers))
         return cache[group]
 
     return fingerprint
+
+
+@pytest.fixture(scope="module")
+def reference_fingerprint(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[tuple[Any, ...]], str]:
+    """The Python fingerprint of the default answers but for PYTHON_OPTIONS, cached."""
+    return cached_reference(tmp_path_factory, PYTHON_OPTIONS, python_fingerprint)
+
+
+@pytest.fixture(scope="module")
+def reference_requirements(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[tuple[Any, ...]], str]:
+    """The requirements fingerprint of the default answers but for LOCK_OPTIONS, cached."""
+    return cached_reference(tmp_path_factory, LOCK_OPTIONS, requirements_fingerprint)
 
 
 @pytest.mark.matrix
@@ -125,6 +153,7 @@ def test_variant(
     variant: dict[str, Any],
     tmp_path: Path,
     reference_fingerprint: Callable[[tuple[Any, ...]], str],
+    reference_requirements: Callable[[tuple[Any, ...]], str],
 ) -> None:
     project = render_template(tmp_path, variant)
 
@@ -144,6 +173,13 @@ def test_variant(
     # variant; an option that changes Python must join PYTHON_OPTIONS.
     group = tuple(variant[option] for option in PYTHON_OPTIONS)
     assert python_fingerprint(project) == reference_fingerprint(group)
+
+    # Only LOCK_OPTIONS change what a bake installs, so the lock sets the template ships (one
+    # per LOCK_OPTIONS answer) cover every variant; an option that changes requirements/ must
+    # join LOCK_OPTIONS and get lock sets of its own.
+    assert not (project / POST_GEN_HOOK.LOCKS_DIR).exists()
+    lock_group = tuple(variant[option] for option in LOCK_OPTIONS)
+    assert requirements_fingerprint(project) == reference_requirements(lock_group)
 
 
 @pytest.mark.matrix
@@ -183,20 +219,21 @@ class TestOtherPythonTrees:
 # Delivery assets of every variant, each distinct file validated once
 # --------------------------------------------------------------------------------------------
 
-# Asset -> the offline validator that proves it (tools from the template's test group).
-ASSET_VALIDATORS: dict[str, list[str]] = {
-    ".github/workflows/ci.yml": ["check-jsonschema", "--builtin-schema", "vendor.github-workflows"],
-    ".github/dependabot.yml": ["check-jsonschema", "--builtin-schema", "vendor.dependabot"],
-    ".gitlab-ci.yml": ["check-jsonschema", "--builtin-schema", "vendor.gitlab-ci"],
-    "docker/docker-compose.yml": ["check-jsonschema", "--builtin-schema", "vendor.compose-spec"],
-    "docker/docker-compose.dev.yml": [
-        "check-jsonschema",
-        "--builtin-schema",
-        "vendor.compose-spec",
+# Asset -> the offline validators that prove it (tools from the template's test group). The
+# workflow gets actionlint too (expressions, job references, shellcheck on every `run:`).
+COMPOSE_SCHEMA = ["check-jsonschema", "--builtin-schema", "vendor.compose-spec"]
+ASSET_VALIDATORS: dict[str, list[list[str]]] = {
+    ".github/workflows/ci.yml": [
+        ["check-jsonschema", "--builtin-schema", "vendor.github-workflows"],
+        ["actionlint", "-shellcheck", str(Path(sys.executable).parent / "shellcheck")],
     ],
-    "docker/Dockerfile": ["hadolint"],
-    "docker/frontend.Dockerfile": ["hadolint"],
-    "docker/entrypoint.sh": ["shellcheck"],
+    ".github/dependabot.yml": [["check-jsonschema", "--builtin-schema", "vendor.dependabot"]],
+    ".gitlab-ci.yml": [["check-jsonschema", "--builtin-schema", "vendor.gitlab-ci"]],
+    "docker/docker-compose.yml": [COMPOSE_SCHEMA],
+    "docker/docker-compose.dev.yml": [COMPOSE_SCHEMA],
+    "docker/Dockerfile": [["hadolint"]],
+    "docker/frontend.Dockerfile": [["hadolint"]],
+    "docker/entrypoint.sh": [["shellcheck"]],
 }
 
 
@@ -226,9 +263,10 @@ def test_every_variants_delivery_assets_validate(tmp_path_factory: pytest.TempPa
 
     failures = []
     for (relative, _), path in assets.items():
-        result = run_validator(ASSET_VALIDATORS[relative], path)
-        if result.returncode != 0:
-            failures.append(f"{path}: {result.stdout[-2000:]}{result.stderr[-2000:]}")
+        for command in ASSET_VALIDATORS[relative]:
+            result = run_validator(command, path)
+            if result.returncode != 0:
+                failures.append(f"{path}: {result.stdout[-2000:]}{result.stderr[-2000:]}")
     for k8s in kustomizations.values():
         for overlay in (k8s / "base", k8s / "overlays" / "production"):
             rendered = kustomize(overlay, tmp_path_factory.mktemp("k8s") / "rendered.yaml")

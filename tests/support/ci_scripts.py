@@ -28,7 +28,8 @@ DJANGO_COMMANDS = frozenset(
     {"check", "collectstatic", "makemigrations", "migrate", "shell", "showmigrations"}
 )
 PIN = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;#]+)")
-COMMAND_SEPARATORS = frozenset({"&&", "||", ";", "|", "&"})
+# Parentheses (a subshell) separate commands too: `a || (b && c)` is a, b and c.
+COMMAND_SEPARATORS = frozenset({"&&", "||", ";", "|", "&", "(", ")"})
 ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 COMMAND_SUBSTITUTION = re.compile(r"\$\(\s*([^\s()]+)")
 

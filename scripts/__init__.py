@@ -1,0 +1,1 @@
+"""The maintainers' scripts: the demo and the lock refresher."""
