@@ -1,19 +1,25 @@
-"""The baked Makefile's local targets as a developer meets them: where the servers listen.
+"""The baked Makefile's local targets as a developer meets them: where the servers listen, and
+which Python `make install` takes.
 
 Local servers run with the development settings (debug pages, the open API docs), so they listen
 on loopback unless `HOST=` says otherwise. The quick tests read what make would run; the slow
 one starts `make serve` for real and asks the kernel which address its socket is bound to.
+
+`make install` must find a Python that really runs: on a machine with pyenv, `python3.12` on
+PATH may be a shim that fails. The tests give make a PATH of their own with such a shim and a
+pyenv root holding a real interpreter.
 """
 
 from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import requests
-from conftest import Bake, background, free_port
+from conftest import Bake, background, find_python, free_port
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 
@@ -108,3 +114,121 @@ def test_make_serve_listens_on_loopback_only(default_bake: Bake, tmp_path: Path)
 
     assert serve() == {"127.0.0.1"}
     assert serve("HOST=0.0.0.0") == {"0.0.0.0"}
+
+
+# --- which Python `make install` takes ----------------------------------------------------------
+
+
+def fake_command(directory: Path, name: str, script: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text(f"#!/bin/sh\n{script}\n", encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+def make_in(project: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """make in the bake with a bare PATH (plus home/bin) and no pyenv but home/pyenv."""
+    env = {
+        "PATH": f"{home / 'bin'}:/usr/bin:/bin",
+        "HOME": str(home),
+        "PYENV_ROOT": str(home / "pyenv"),
+    }
+    return subprocess.run(
+        ["make", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture
+def fresh_bake(cookies) -> Path:
+    result = cookies.bake(template=str(TEMPLATE))
+    assert result.exit_code == 0, result.exception
+    return result.project_path
+
+
+def test_make_install_passes_over_a_pyenv_shim_that_fails(fresh_bake: Path, tmp_path: Path) -> None:
+    """python3.12 on PATH is a shim that fails (pyenv's active version lacks it); pyenv has one."""
+    home = tmp_path / "home"
+    fake_command(
+        home / "bin", "python3.12", 'echo "pyenv: python3.12: command not found" >&2; exit 127'
+    )
+    real = Path(find_python("3.12"))
+    installed = home / "pyenv" / "versions" / "3.12.99" / "bin"
+    installed.mkdir(parents=True)
+    (installed / "python3.12").symlink_to(real)
+
+    done = make_in(fresh_bake, home, ".venv/bin/python")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    version = subprocess.run(
+        [fresh_bake / ".venv" / "bin" / "python", "-c", "import sys; print(sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert version.stdout.strip() == "(3, 12)"
+
+
+def test_make_install_says_what_to_install_when_no_python_runs(
+    fresh_bake: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    fake_command(home / "bin", "python3.12", "exit 127")
+
+    done = make_in(fresh_bake, home, ".venv/bin/python")
+
+    assert done.returncode != 0
+    for hint in (
+        "pyenv install 3.12",
+        "uv python install 3.12",
+        "apt-get install python3.12 python3.12-venv",
+        "ppa:deadsnakes/ppa",
+        "make install PYTHON=/path/to/python3.12",
+    ):
+        assert hint in done.stderr, done.stderr
+    assert not (fresh_bake / ".venv").exists()
+
+
+def find_python_script(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["sh", "scripts/find_python.sh", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_python_variable_names_the_interpreter(frontend_bake: Path, tmp_path: Path) -> None:
+    real = find_python("3.12")
+    other = fake_command(tmp_path, "python-other", 'echo "3.11 /usr/bin/python3.11"')
+
+    chosen = find_python_script(frontend_bake, "3.12", real)
+    wrong = find_python_script(frontend_bake, "3.12", str(other))
+    missing = find_python_script(frontend_bake, "3.12", str(tmp_path / "nothing"))
+
+    assert chosen.returncode == 0, chosen.stderr
+    assert Path(chosen.stdout.strip()).samefile(real)
+    assert wrong.returncode == 1
+    assert wrong.stderr.strip() == f"PYTHON={other} is Python 3.11, not 3.12."
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == f"PYTHON={tmp_path / 'nothing'} does not run."
+
+
+def test_find_python_is_shellcheck_clean(frontend_bake: Path) -> None:
+    shellcheck = Path(sys.executable).parent / "shellcheck"
+    done = subprocess.run(
+        [shellcheck, "scripts/find_python.sh"],
+        cwd=frontend_bake,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout
