@@ -100,8 +100,12 @@ def listening_addresses(port: int) -> set[str]:
 
 
 @pytest.mark.slow
-def test_make_serve_listens_on_loopback_only(default_bake: Bake, tmp_path: Path) -> None:
-    def serve(*args: str) -> set[str]:
+def test_make_serve_listens_on_loopback_and_logs_no_colour_codes_to_a_file(
+    default_bake: Bake, tmp_path: Path
+) -> None:
+    """The bake's .env says LOG_FORMAT=console, which is coloured on a terminal only."""
+
+    def serve(*args: str) -> tuple[set[str], str]:
         port = free_port()
         command = ["make", "serve", f"VENV={default_bake.venv}", f"PORT={port}", *args]
         with background(default_bake, f"serve-{port}", command, tmp_path) as server:
@@ -110,10 +114,13 @@ def test_make_serve_listens_on_loopback_only(default_bake: Bake, tmp_path: Path)
                 timeout=120,
                 what="answering /healthz",
             )
-            return listening_addresses(port)
+            return listening_addresses(port), server.log()
 
-    assert serve() == {"127.0.0.1"}
-    assert serve("HOST=0.0.0.0") == {"0.0.0.0"}
+    addresses, log = serve()
+    assert addresses == {"127.0.0.1"}
+    assert "Listening at: http://127.0.0.1:" in log, log
+    assert "\x1b[" not in log, log
+    assert serve("HOST=0.0.0.0")[0] == {"0.0.0.0"}
 
 
 # --- which Python `make install` takes ----------------------------------------------------------

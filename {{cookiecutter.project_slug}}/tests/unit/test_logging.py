@@ -9,6 +9,15 @@ import structlog
 from core.logging import REDACTED, build_logging_config, redact_sensitive
 
 
+def pipeline_handler(log_format: str) -> logging.Handler:
+    """A handler to stderr rendering through the pipeline build_logging_config sets up."""
+    formatter = build_logging_config(log_format, "INFO")["formatters"]["structlog"]
+    factory = formatter.pop("()")
+    handler = logging.StreamHandler()
+    handler.setFormatter(factory(**formatter))
+    return handler
+
+
 def test_sensitive_values_are_masked_at_any_depth() -> None:
     event = {
         "event": "login",
@@ -35,10 +44,7 @@ def test_unknown_log_format_is_refused() -> None:
 def test_json_format_renders_stdlib_records_with_context(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    formatter = build_logging_config("json", "INFO")["formatters"]["structlog"]
-    factory = formatter.pop("()")
-    handler = logging.StreamHandler()
-    handler.setFormatter(factory(**formatter))
+    handler = pipeline_handler("json")
     record_logger = logging.getLogger("tests.json")
     record_logger.addHandler(handler)
     record_logger.propagate = False
@@ -70,10 +76,7 @@ def test_structlog_events_are_masked_before_rendering(caplog: pytest.LogCaptureF
 def test_tracebacks_leave_local_variables_out(
     log_format: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    formatter = build_logging_config(log_format, "INFO")["formatters"]["structlog"]
-    factory = formatter.pop("()")
-    handler = logging.StreamHandler()
-    handler.setFormatter(factory(**formatter))
+    handler = pipeline_handler(log_format)
     record_logger = logging.getLogger("tests.traceback")
     record_logger.addHandler(handler)
     record_logger.propagate = False
@@ -88,3 +91,41 @@ def test_tracebacks_leave_local_variables_out(
     output = capsys.readouterr().err
     assert "RuntimeError" in output
     assert "sekrit-in-a-local" not in output
+
+
+class Terminal:
+    """Stands in for sys.stdout when it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("terminal", "no_color", "coloured"),
+    [(True, None, True), (True, "1", False), (False, None, False)],
+)
+def test_console_format_is_coloured_only_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    terminal: bool,
+    no_color: str | None,
+    coloured: bool,
+) -> None:
+    if terminal:
+        monkeypatch.setattr("sys.stdout", Terminal())
+    if no_color is None:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    else:
+        monkeypatch.setenv("NO_COLOR", no_color)
+    handler = pipeline_handler("console")
+    record_logger = logging.getLogger("tests.colour")
+    record_logger.addHandler(handler)
+    record_logger.propagate = False
+    try:
+        record_logger.warning("disk low")
+    finally:
+        record_logger.removeHandler(handler)
+
+    output = capsys.readouterr().err
+    assert "disk low" in output
+    assert ("\x1b[" in output) is coloured
