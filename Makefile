@@ -14,7 +14,7 @@ LINT_PATHS := hooks tests benchmarks local_extensions.py
 PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadscope
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-quick test-matrix test-slow lint format clean clean-venvs \
+.PHONY: help install demo demo-clean test test-quick test-matrix test-slow lint format clean clean-venvs \
 	bench bench-bake bench-template-suite bench-suite bench-green bench-service bench-load
 
 help: ## List the targets
@@ -28,8 +28,16 @@ $(VENV)/.installed: pyproject.toml
 	$(UV) pip install --compile-bytecode --python $(BIN)/python --group test --group bench
 	touch $@
 
-demo: ## Bake the default service into build/ and serve it on http://127.0.0.1:8000
-	bash scripts/demo
+# make demo: where it serves (loopback unless told otherwise) and how much it says.
+HOST = 127.0.0.1
+PORT = 8000
+VERBOSE =
+
+demo: ## Bake the default service into build/ and serve it on 127.0.0.1:8000 (HOST=, PORT=, VERBOSE=1)
+	@HOST=$(HOST) PORT=$(PORT) VERBOSE=$(VERBOSE) bash scripts/demo
+
+demo-clean: ## Drop the demo's database and users, remove its bake, log and tools
+	@bash scripts/demo clean
 
 test: install ## Every test, in parallel: hooks, rendering, static checks and behaviour of a bake
 	$(PYTEST)

@@ -196,7 +196,7 @@ def test_make_install_says_what_to_install_when_no_python_runs(
         "uv python install 3.12",
         "apt-get install python3.12 python3.12-venv",
         "ppa:deadsnakes/ppa",
-        "make install PYTHON=/path/to/python3.12",
+        "PYTHON=/path/to/python3.12",
     ):
         assert hint in done.stderr, done.stderr
     assert not (fresh_bake / ".venv").exists()

@@ -67,7 +67,7 @@ unset IFS
     for found in $no_venv; do
         echo "$found has no venv support: apt-get install python$version-venv"
     done
-    echo "Install one, then run make install again, or name it: make install PYTHON=/path/to/python$version"
+    echo "Install one, or name one with PYTHON=/path/to/python$version:"
     echo "  pyenv:          pyenv install $version"
     echo "  uv:             uv python install $version"
     echo "  Ubuntu:         apt-get install python$version python$version-venv (24.04 has 3.12; for"
