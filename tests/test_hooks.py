@@ -214,13 +214,25 @@ VERSIONS = [
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_version_rule_agrees_with_packaging(version: str) -> None:
+    """Valid versions normalize as packaging does; only the normal form itself is accepted."""
     try:
-        Version(version)
+        normal: str | None = str(Version(version))
     except InvalidVersion:
-        valid = False
-    else:
-        valid = True
-    assert PRE_GEN.is_version(version) is valid
+        normal = None
+    assert PRE_GEN.normalized_version(version) == normal
+    assert PRE_GEN.is_version(version) is (version == normal)
+
+
+@pytest.mark.parametrize(
+    ("version", "normal"), [("v1", "1"), ("V1.0", "1.0"), ("1.0.0-beta.1", "1.0.0b1")]
+)
+def test_version_not_in_normal_form_is_refused_with_its_normal_form(
+    version: str, normal: str
+) -> None:
+    assert PRE_GEN.problem("version", version) == (
+        f"ERROR: version {version!r} is not valid: use a PEP 440 version in its normal form,"
+        f" such as 0.1.0 or 1.0.0rc1 (for this one: {normal!r})"
+    )
 
 
 @pytest.mark.parametrize("version", [" 1.0", "1.0 ", "1.0\n"])
@@ -372,6 +384,7 @@ BAD_ANSWERS = [
     ("version", "1.0.x", "PEP 440"),
     ("version", "1..0", "PEP 440"),
     ("version", " 0.1.0", "PEP 440"),
+    ("version", "v1", "for this one: '1'"),
     ("timezone", "", "IANA"),
     ("timezone", "Mars/Olympus_Mons", "IANA"),
     ("timezone", "utc", "IANA"),
