@@ -19,7 +19,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from cookiecutter.exceptions import FailedHookException
+from cookiecutter.generate import generate_context
 from cookiecutter.hooks import run_script_with_context
+from cookiecutter.prompt import prompt_for_config
 from cookiecutter.utils import create_env_with_context
 from packaging.version import InvalidVersion, Version
 
@@ -104,8 +106,71 @@ def test_rules_cover_every_answer_and_nothing_else() -> None:
     assert set(PRE_GEN.CHECKED_FIELDS) == answers
 
 
+def rendered_answers(**answers: object) -> dict[str, object]:
+    """The answers cookiecutter takes with --no-input: the defaults, rendered, and `answers`."""
+    context = generate_context(
+        context_file=str(TEMPLATE / "cookiecutter.json"), extra_context=answers
+    )
+    rendered = prompt_for_config(context, no_input=True)
+    return {key: value for key, value in rendered.items() if not key.startswith("_")}
+
+
 def test_defaults_pass_the_rules() -> None:
-    assert PRE_GEN.problems(default_answers()) == []
+    defaults = rendered_answers()
+    assert defaults["project_slug"] == "pulsewatch"
+    assert defaults["author_name"] == "PulseWatch Team"
+    assert PRE_GEN.problems(defaults) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Heartbeat Hub", "heartbeat_hub"),
+        ("2FA Monitor", "two_fa_monitor"),
+        ("365", "three_six_five"),
+        ("The Extremely Long Named Uptime Monitoring Service", "the_extremely_long_named_uptime"),
+        ("x" * 40, "x" * 32),
+        ("Django", "django_service"),
+        ("Type", "type_service"),
+        ("Tests", "tests_service"),
+        ("Caf\u00e9 M\u00fcnster", "cafe_munster"),
+        ("\u76d1\u63a7\u670d\u52a1", "jian_kong_fu_wu"),
+        ("Pulse -- Watch!", "pulse_watch"),
+    ],
+)
+def test_derived_slug_passes_the_rules(name: str, slug: str) -> None:
+    answers = rendered_answers(project_name=name)
+    assert answers["project_slug"] == slug
+    assert PRE_GEN.problem("project_slug", slug) is None
+    assert answers["author_name"] == f"{name} Team"
+
+
+@pytest.mark.parametrize("name", ["!!!", "\U0001f680", "-- ..."])
+def test_no_slug_from_a_name_without_letters_says_why_at_once(
+    name: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(FailedHookException):
+        rendered_answers(project_name=name)
+    err = capfd.readouterr().err.splitlines()
+    assert err[0] == (
+        f"No project_slug can be made from the project name {name!r}: it has no letters or"
+        " digits. Type one at the next question."
+    )
+    assert err[1].startswith(error_line("project_slug", ""))
+
+
+def test_slug_question_names_every_slug_rule() -> None:
+    question = COOKIECUTTER_JSON["__prompts__"]["project_slug"]
+    for words in (
+        "lowercase ASCII letters, digits and single underscores",
+        "starting with a letter",
+        f"at most {PRE_GEN.MAX_SLUG_LENGTH} characters",
+        "not a Python keyword",
+        "module the project imports",
+    ):
+        assert words in question
+    slug_rules = [rule for rule in PRE_GEN.RULES if rule.field == "project_slug"]
+    assert len(slug_rules) == 4, "a new slug rule: name it in the project_slug question too"
 
 
 def test_a_missing_answer_is_an_error() -> None:
