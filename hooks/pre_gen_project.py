@@ -348,14 +348,27 @@ def problem(field: str, value: object) -> str | None:
     return None
 
 
-def problems(answers: Mapping[str, object], fields: Iterable[str] = CHECKED_FIELDS) -> list[str]:
-    """One error line per bad answer; a missing answer is bad too."""
-    lines = (problem(field, answers.get(field)) for field in CHECKED_FIELDS if field in fields)
-    found = [line for line in lines if line is not None]
+def findings(
+    answers: Mapping[str, object], fields: Iterable[str] = CHECKED_FIELDS
+) -> list[tuple[tuple[str, ...], str]]:
+    """Each bad answer's error line, with the fields it is about; a missing answer is bad too."""
+    wanted = set(fields)
+    found = []
+    for field in CHECKED_FIELDS:
+        line = problem(field, answers.get(field)) if field in wanted else None
+        if line is not None:
+            found.append(((field,), line))
     for rule in REQUIREMENTS:
         if answers.get(rule.option) is True and answers.get(rule.needs) is False:
-            found.append(f"ERROR: {rule.option} needs {rule.needs}: {rule.why}")
+            found.append(
+                ((rule.option, rule.needs), f"ERROR: {rule.option} needs {rule.needs}: {rule.why}")
+            )
     return found
+
+
+def problems(answers: Mapping[str, object], fields: Iterable[str] = CHECKED_FIELDS) -> list[str]:
+    """One error line per bad answer; a missing answer is bad too."""
+    return [line for _, line in findings(answers, fields)]
 
 
 def main() -> int:
