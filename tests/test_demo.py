@@ -89,7 +89,7 @@ def test_demo_stops_before_it_starts_anything_without_python_312(
     assert "make demo cannot start; it installed and started nothing:" in done.stderr
     assert f"PYTHON={python} is Python 3.11, not 3.12." in done.stderr
     assert machine.recorded() == []
-    assert not (machine.out / "pulsewatch_demo").exists()
+    assert not machine.out.exists()
 
 
 def test_demo_without_uv_installs_it_with_the_python_it_found(
@@ -145,7 +145,7 @@ def test_demo_clean_drops_only_the_demos_database_and_users(machine: Machine) ->
         " `test_pulsewatch_demo`; DROP USER IF EXISTS 'pulsewatch_demo'@'localhost',"
         " 'pulsewatch_demo'@'%';"
     )
-    assert not (machine.out / "pulsewatch_demo").exists()
+    assert not machine.out.exists()
 
 
 def test_demo_is_shellcheck_clean() -> None:
