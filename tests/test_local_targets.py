@@ -24,16 +24,23 @@ from conftest import Bake, background, find_python, free_port
 TEMPLATE = Path(__file__).resolve().parents[1]
 
 
-def make_dry_run(project: Path, *args: str) -> str:
-    """What `make --dry-run ...` would run in the bake (nothing is run)."""
-    done = subprocess.run(
-        ["make", "--dry-run", "--no-print-directory", *args],
-        cwd=project,
+def run(
+    *command: str | Path, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=300,
         check=False,
     )
+
+
+def make_dry_run(project: Path, *args: str) -> str:
+    """What `make --dry-run ...` would run in the bake (nothing is run)."""
+    done = run("make", "--dry-run", "--no-print-directory", *args, cwd=project)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -67,16 +74,9 @@ def test_local_servers_listen_on_loopback_unless_told(frontend_bake: Path, targe
 
 def test_a_host_variable_in_the_environment_is_not_taken(frontend_bake: Path) -> None:
     """tcsh exports HOST (the machine's name): only `make ... HOST=` may change the address."""
-    done = subprocess.run(
-        ["make", "--dry-run", "serve"],
-        cwd=frontend_bake,
-        env={"PATH": "/usr/bin:/bin", "HOST": "example.org"},
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    assert "GUNICORN_HOST=127.0.0.1 " in done.stdout, done.stdout
+    env = {"PATH": "/usr/bin:/bin", "HOST": "example.org"}
+    done = run("make", "--dry-run", "serve", cwd=frontend_bake, env=env)
+    assert "GUNICORN_HOST=127.0.0.1 " in done.stdout, done.stdout + done.stderr
 
 
 def listening_addresses(port: int) -> set[str]:
@@ -141,15 +141,7 @@ def make_in(project: Path, home: Path, *args: str) -> subprocess.CompletedProces
         "HOME": str(home),
         "PYENV_ROOT": str(home / "pyenv"),
     }
-    return subprocess.run(
-        ["make", *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run("make", *args, cwd=project, env=env)
 
 
 @pytest.fixture
@@ -173,13 +165,9 @@ def test_make_install_passes_over_a_pyenv_shim_that_fails(fresh_bake: Path, tmp_
     done = make_in(fresh_bake, home, ".venv/bin/python")
 
     assert done.returncode == 0, done.stdout + done.stderr
-    version = subprocess.run(
-        [fresh_bake / ".venv" / "bin" / "python", "-c", "import sys; print(sys.version_info[:2])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert version.stdout.strip() == "(3, 12)"
+    venv_python = fresh_bake / ".venv" / "bin" / "python"
+    version = run(venv_python, "-c", "import sys; print(sys.version_info[:2])", cwd=fresh_bake)
+    assert version.stdout.strip() == "(3, 12)", version.stderr
 
 
 def test_make_install_says_what_to_install_when_no_python_runs(
@@ -203,14 +191,7 @@ def test_make_install_says_what_to_install_when_no_python_runs(
 
 
 def find_python_script(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["sh", "scripts/find_python.sh", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run("sh", "scripts/find_python.sh", *args, cwd=project)
 
 
 def test_python_variable_names_the_interpreter(frontend_bake: Path, tmp_path: Path) -> None:
@@ -231,11 +212,5 @@ def test_python_variable_names_the_interpreter(frontend_bake: Path, tmp_path: Pa
 
 def test_find_python_is_shellcheck_clean(frontend_bake: Path) -> None:
     shellcheck = Path(sys.executable).parent / "shellcheck"
-    done = subprocess.run(
-        [shellcheck, "scripts/find_python.sh"],
-        cwd=frontend_bake,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run(shellcheck, "scripts/find_python.sh", cwd=frontend_bake)
     assert done.returncode == 0, done.stdout
