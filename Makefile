@@ -14,8 +14,8 @@ LINT_PATHS := hooks tests benchmarks scripts local_extensions.py
 PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadscope
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-quick test-matrix test-slow lint format locks locks-upgrade \
-	clean clean-venvs \
+.PHONY: help install demo demo-clean test test-quick test-matrix test-slow lint format \
+	locks locks-upgrade clean clean-venvs \
 	bench bench-bake bench-template-suite bench-suite bench-green bench-service bench-load
 
 help: ## List the targets
@@ -43,8 +43,16 @@ $(NODE_DIR)/.installed: $(VENV)/.installed tests/tools/package.json tests/tools/
 	PATH="$(abspath $(NODE_DIR))/bin:$$PATH" npm ci --prefix $(NODE_DIR) --no-audit --no-fund --loglevel error
 	touch $@
 
-demo: ## Bake the default service into build/ and serve it on http://127.0.0.1:8000
-	bash scripts/demo
+# make demo: where it serves (loopback unless told otherwise) and how much it says.
+HOST = 127.0.0.1
+PORT = 8000
+VERBOSE =
+
+demo: ## Bake the default service into build/ and serve it on 127.0.0.1:8000 (HOST=, PORT=, VERBOSE=1)
+	@HOST=$(HOST) PORT=$(PORT) VERBOSE=$(VERBOSE) bash scripts/demo
+
+demo-clean: ## Drop the demo's database and users, remove its bake, log and tools
+	@bash scripts/demo clean
 
 test: install ## Every test, in parallel: hooks, rendering, static checks and behaviour of a bake
 	$(PYTEST) $(PYTEST_ARGS)

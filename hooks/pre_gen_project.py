@@ -202,8 +202,38 @@ def is_email(value: object) -> bool:
     )
 
 
+PRE_RELEASE_SPELLINGS = {"alpha": "a", "beta": "b", "c": "rc", "pre": "rc", "preview": "rc"}
+
+
+def normalized_version(value: object) -> str | None:
+    """`value` in PEP 440's normal form (what packaging's str(Version(value)) gives), or None.
+
+    Written out here because this hook may not import packaging; tests/test_hooks.py holds it
+    to packaging's answer.
+    """
+    match = VERSION.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    parts = []
+    if match["epoch"] and int(match["epoch"]):
+        parts.append(f"{int(match['epoch'])}!")
+    parts.append(".".join(str(int(number)) for number in match["release"].split(".")))
+    if match["pre"]:
+        letter = match["pre_l"].lower()
+        parts.append(f"{PRE_RELEASE_SPELLINGS.get(letter, letter)}{int(match['pre_n'] or 0)}")
+    if match["post"]:
+        parts.append(f".post{int(match['post_n1'] or match['post_n2'] or 0)}")
+    if match["dev"]:
+        parts.append(f".dev{int(match['dev_n'] or 0)}")
+    if match["local"]:
+        local = re.split(r"[-_.]", match["local"])
+        parts.append("+" + ".".join(str(int(p)) if p.isdigit() else p.lower() for p in local))
+    return "".join(parts)
+
+
 def is_version(value: object) -> bool:
-    return isinstance(value, str) and VERSION.fullmatch(value) is not None
+    """A PEP 440 version in its normal form: the answer is written into files as typed."""
+    return value is not None and normalized_version(value) == value
 
 
 @functools.cache
@@ -266,7 +296,11 @@ RULES: tuple[Rule, ...] = (
         "use a host name such as example.com or api.example.com"
         " (no scheme, path or port; labels of 1-63 letters, digits or hyphens)",
     ),
-    Rule("version", is_version, "use a PEP 440 version such as 0.1.0 or 1.0.0rc1"),
+    Rule(
+        "version",
+        is_version,
+        "use a PEP 440 version in its normal form, such as 0.1.0 or 1.0.0rc1",
+    ),
     Rule("python_version", one_of(*PYTHON_VERSIONS), f"use one of {listed(PYTHON_VERSIONS)}"),
     Rule(
         "timezone",
@@ -297,25 +331,45 @@ REQUIREMENTS: tuple[Requires, ...] = (
 )
 
 
+def advice(rule: Rule, value: object) -> str:
+    """What to do about this value in particular, beyond the rule's words."""
+    if rule.check is is_timezone and not timezones():
+        return " (this Python finds no time zone database: install the tzdata package)"
+    normal = normalized_version(value) if rule.check is is_version else None
+    if normal is not None:
+        return f" (for this one: {normal!r})"
+    return ""
+
+
 def problem(field: str, value: object) -> str | None:
     """The error line for the first rule of `field` that `value` breaks, or None."""
     for rule in RULES:
         if rule.field == field and not rule.check(value):
-            hint = ""
-            if rule.check is is_timezone and not timezones():
-                hint = " (this Python finds no time zone database: install the tzdata package)"
-            return f"ERROR: {field} {value!r} is not valid: {rule.allowed}{hint}"
+            return f"ERROR: {field} {value!r} is not valid: {rule.allowed}{advice(rule, value)}"
     return None
+
+
+def findings(
+    answers: Mapping[str, object], fields: Iterable[str] = CHECKED_FIELDS
+) -> list[tuple[tuple[str, ...], str]]:
+    """Each bad answer's error line, with the fields it is about; a missing answer is bad too."""
+    wanted = set(fields)
+    found = []
+    for field in CHECKED_FIELDS:
+        line = problem(field, answers.get(field)) if field in wanted else None
+        if line is not None:
+            found.append(((field,), line))
+    for rule in REQUIREMENTS:
+        if answers.get(rule.option) is True and answers.get(rule.needs) is False:
+            found.append(
+                ((rule.option, rule.needs), f"ERROR: {rule.option} needs {rule.needs}: {rule.why}")
+            )
+    return found
 
 
 def problems(answers: Mapping[str, object], fields: Iterable[str] = CHECKED_FIELDS) -> list[str]:
     """One error line per bad answer; a missing answer is bad too."""
-    lines = (problem(field, answers.get(field)) for field in CHECKED_FIELDS if field in fields)
-    found = [line for line in lines if line is not None]
-    for rule in REQUIREMENTS:
-        if answers.get(rule.option) is True and answers.get(rule.needs) is False:
-            found.append(f"ERROR: {rule.option} needs {rule.needs}: {rule.why}")
-    return found
+    return [line for _, line in findings(answers, fields)]
 
 
 def main() -> int:

@@ -20,7 +20,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from cookiecutter.exceptions import FailedHookException
+from cookiecutter.generate import generate_context
 from cookiecutter.hooks import run_script_with_context
+from cookiecutter.prompt import prompt_for_config
 from cookiecutter.utils import create_env_with_context
 from packaging.version import InvalidVersion, Version
 from pytest_cookies.plugin import Cookies
@@ -106,8 +108,71 @@ def test_rules_cover_every_answer_and_nothing_else() -> None:
     assert set(PRE_GEN.CHECKED_FIELDS) == answers
 
 
+def rendered_answers(**answers: object) -> dict[str, object]:
+    """The answers cookiecutter takes with --no-input: the defaults, rendered, and `answers`."""
+    context = generate_context(
+        context_file=str(TEMPLATE / "cookiecutter.json"), extra_context=answers
+    )
+    rendered = prompt_for_config(context, no_input=True)
+    return {key: value for key, value in rendered.items() if not key.startswith("_")}
+
+
 def test_defaults_pass_the_rules() -> None:
-    assert PRE_GEN.problems(default_answers()) == []
+    defaults = rendered_answers()
+    assert defaults["project_slug"] == "pulsewatch"
+    assert defaults["author_name"] == "PulseWatch Team"
+    assert PRE_GEN.problems(defaults) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Heartbeat Hub", "heartbeat_hub"),
+        ("2FA Monitor", "two_fa_monitor"),
+        ("365", "three_six_five"),
+        ("The Extremely Long Named Uptime Monitoring Service", "the_extremely_long_named_uptime"),
+        ("x" * 40, "x" * 32),
+        ("Django", "django_service"),
+        ("Type", "type_service"),
+        ("Tests", "tests_service"),
+        ("Caf\u00e9 M\u00fcnster", "cafe_munster"),
+        ("\u76d1\u63a7\u670d\u52a1", "jian_kong_fu_wu"),
+        ("Pulse -- Watch!", "pulse_watch"),
+    ],
+)
+def test_derived_slug_passes_the_rules(name: str, slug: str) -> None:
+    answers = rendered_answers(project_name=name)
+    assert answers["project_slug"] == slug
+    assert PRE_GEN.problem("project_slug", slug) is None
+    assert answers["author_name"] == f"{name} Team"
+
+
+@pytest.mark.parametrize("name", ["!!!", "\U0001f680", "-- ..."])
+def test_no_slug_from_a_name_without_letters_says_why_at_once(
+    name: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(FailedHookException):
+        rendered_answers(project_name=name)
+    err = capfd.readouterr().err.splitlines()
+    assert err[0] == (
+        f"No project_slug can be made from the project name {name!r}: it has no letters or"
+        " digits. Type one at the next question."
+    )
+    assert err[1].startswith(error_line("project_slug", ""))
+
+
+def test_slug_question_names_every_slug_rule() -> None:
+    question = COOKIECUTTER_JSON["__prompts__"]["project_slug"]
+    for words in (
+        "lowercase ASCII letters, digits and single underscores",
+        "starting with a letter",
+        f"at most {PRE_GEN.MAX_SLUG_LENGTH} characters",
+        "not a Python keyword",
+        "module the project imports",
+    ):
+        assert words in question
+    slug_rules = [rule for rule in PRE_GEN.RULES if rule.field == "project_slug"]
+    assert len(slug_rules) == 4, "a new slug rule: name it in the project_slug question too"
 
 
 def test_a_missing_answer_is_an_error() -> None:
@@ -216,13 +281,25 @@ VERSIONS = [
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_version_rule_agrees_with_packaging(version: str) -> None:
+    """Valid versions normalize as packaging does; only the normal form itself is accepted."""
     try:
-        Version(version)
+        normal: str | None = str(Version(version))
     except InvalidVersion:
-        valid = False
-    else:
-        valid = True
-    assert PRE_GEN.is_version(version) is valid
+        normal = None
+    assert PRE_GEN.normalized_version(version) == normal
+    assert PRE_GEN.is_version(version) is (version == normal)
+
+
+@pytest.mark.parametrize(
+    ("version", "normal"), [("v1", "1"), ("V1.0", "1.0"), ("1.0.0-beta.1", "1.0.0b1")]
+)
+def test_version_not_in_normal_form_is_refused_with_its_normal_form(
+    version: str, normal: str
+) -> None:
+    assert PRE_GEN.problem("version", version) == (
+        f"ERROR: version {version!r} is not valid: use a PEP 440 version in its normal form,"
+        f" such as 0.1.0 or 1.0.0rc1 (for this one: {normal!r})"
+    )
 
 
 @pytest.mark.parametrize("version", [" 1.0", "1.0 ", "1.0\n"])
@@ -374,6 +451,7 @@ BAD_ANSWERS = [
     ("version", "1.0.x", "PEP 440"),
     ("version", "1..0", "PEP 440"),
     ("version", " 0.1.0", "PEP 440"),
+    ("version", "v1", "for this one: '1'"),
     ("timezone", "", "IANA"),
     ("timezone", "Mars/Olympus_Mons", "IANA"),
     ("timezone", "utc", "IANA"),

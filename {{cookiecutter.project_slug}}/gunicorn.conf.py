@@ -1,8 +1,8 @@
 """gunicorn settings; gunicorn reads this file from the working directory on every start.
 
-Everything a deployment tunes comes from the environment (or .env): PORT, WEB_CONCURRENCY,
-GUNICORN_THREADS, GUNICORN_TIMEOUT, GUNICORN_ACCESS_LOG, LOG_FORMAT, LOG_LEVEL and
-PROMETHEUS_MULTIPROC_DIR.
+Everything a deployment tunes comes from the environment (or .env): GUNICORN_HOST, PORT,
+WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT, GUNICORN_ACCESS_LOG, LOG_FORMAT, LOG_LEVEL
+and PROMETHEUS_MULTIPROC_DIR.
 """
 
 import os
@@ -31,7 +31,9 @@ sys.path.insert(0, str(PROJECT_DIR))
 from core.logging import build_logging_config  # noqa: E402
 
 wsgi_app = "config.wsgi:application"
-bind = f"0.0.0.0:{env.int('PORT', default=8000)}"
+# Every interface by default, as a container needs; `make serve` sets loopback.
+bind_host = env.str("GUNICORN_HOST", default="0.0.0.0")  # noqa: S104  # a container's port is published
+bind = f"{bind_host}:{env.int('PORT', default=8000)}"
 workers = env.int("WEB_CONCURRENCY", default=2)
 threads = env.int("GUNICORN_THREADS", default=1)
 timeout = env.int("GUNICORN_TIMEOUT", default=30)

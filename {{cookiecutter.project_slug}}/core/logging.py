@@ -9,7 +9,9 @@ This module imports nothing from Django, so gunicorn's config can use it before 
 """
 
 import logging
+import os
 import re
+import sys
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
@@ -52,6 +54,14 @@ SHARED_PROCESSORS: list[Any] = [
 ]
 
 
+def colour_wanted() -> bool:
+    """Colour for a person at a terminal only: no escape codes in files, pipes or CI logs.
+
+    NO_COLOR (https://no-color.org) switches it off on a terminal too.
+    """
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
 def build_logging_config(log_format: str, level: str) -> dict[str, Any]:
     """A dictConfig for the standard library that renders through structlog."""
     if log_format not in {"json", "console"}:
@@ -62,7 +72,11 @@ def build_logging_config(log_format: str, level: str) -> dict[str, Any]:
         frames = ExceptionDictTransformer(show_locals=False)
         final = [ExceptionRenderer(frames), structlog.processors.JSONRenderer()]
     else:
-        final = [structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)]
+        final = [
+            structlog.dev.ConsoleRenderer(
+                colors=colour_wanted(), exception_formatter=structlog.dev.plain_traceback
+            )
+        ]
     return {
         "version": 1,
         "disable_existing_loggers": False,

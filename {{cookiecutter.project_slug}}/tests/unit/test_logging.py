@@ -89,3 +89,35 @@ def test_tracebacks_leave_local_variables_out(
     output = capsys.readouterr().err
     assert "RuntimeError" in output
     assert "sekrit-in-a-local" not in output
+
+
+class Terminal:
+    """Stands in for sys.stdout when it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("terminal", "no_color", "coloured"),
+    [(True, None, True), (True, "1", False), (False, None, False)],
+)
+def test_console_format_is_coloured_only_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    terminal: bool,
+    no_color: str | None,
+    coloured: bool,
+) -> None:
+    if terminal:
+        monkeypatch.setattr("sys.stdout", Terminal())
+    if no_color is None:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    else:
+        monkeypatch.setenv("NO_COLOR", no_color)
+    with rendered_by("console", "tests.colour") as record_logger:
+        record_logger.warning("disk low")
+
+    output = capsys.readouterr().err
+    assert "disk low" in output
+    assert ("\x1b[" in output) is coloured
