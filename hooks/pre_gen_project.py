@@ -354,7 +354,7 @@ def findings(
 ) -> list[tuple[tuple[str, ...], str]]:
     """Each bad answer's error line, with the fields it is about; a missing answer is bad too."""
     wanted = set(fields)
-    found = []
+    found: list[tuple[tuple[str, ...], str]] = []
     for field in CHECKED_FIELDS:
         line = problem(field, answers.get(field)) if field in wanted else None
         if line is not None:

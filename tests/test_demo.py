@@ -19,7 +19,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import find_python
+from support.venvs import find_python
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 RECORDED = ("service", "apt-get", "sudo", "mysql", "redis-cli")

@@ -19,7 +19,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import Bake, background, find_python, free_port
+from pytest_cookies.plugin import Cookies
+from support.bakes import Bake
+from support.servers import free_port
+from support.venvs import find_python
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 
@@ -46,11 +49,11 @@ def make_dry_run(project: Path, *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def frontend_bake(cookies_session) -> Path:
+def frontend_bake(cookies_session: Cookies) -> Path:
     """A bake with every local server target: the API's and the Next.js frontend's."""
     result = cookies_session.bake(extra_context={"frontend": "nextjs"}, template=str(TEMPLATE))
     assert result.exit_code == 0, result.exception
-    return result.project_path
+    return Path(result.project_path)
 
 
 # target -> how its command names the address it listens on
@@ -108,7 +111,7 @@ def test_make_serve_listens_on_loopback_and_logs_no_colour_codes_to_a_file(
     def serve(*args: str) -> tuple[set[str], str]:
         port = free_port()
         command = ["make", "serve", f"VENV={default_bake.venv}", f"PORT={port}", *args]
-        with background(default_bake, f"serve-{port}", command, tmp_path) as server:
+        with default_bake.start(f"serve-{port}", command, tmp_path) as server:
             server.wait_until(
                 lambda: requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok,
                 timeout=120,
@@ -145,10 +148,10 @@ def make_in(project: Path, home: Path, *args: str) -> subprocess.CompletedProces
 
 
 @pytest.fixture
-def fresh_bake(cookies) -> Path:
+def fresh_bake(cookies: Cookies) -> Path:
     result = cookies.bake(template=str(TEMPLATE))
     assert result.exit_code == 0, result.exception
-    return result.project_path
+    return Path(result.project_path)
 
 
 def test_make_install_passes_over_a_pyenv_shim_that_fails(fresh_bake: Path, tmp_path: Path) -> None:

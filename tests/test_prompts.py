@@ -79,7 +79,8 @@ def out(tmp_path: Path) -> Path:
 
 def kept_answers(home: Path) -> dict[str, object]:
     path = home / ".cookiecutter_replay" / UNFINISHED
-    return json.loads(path.read_text(encoding="utf-8"))["cookiecutter"]
+    answers: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))["cookiecutter"]
+    return answers
 
 
 def test_a_bad_answer_stops_the_run_as_soon_as_it_is_typed(home: Path, out: Path) -> None:
@@ -182,4 +183,4 @@ def test_a_name_with_nothing_to_make_a_slug_from_says_so_before_the_slug_questio
         " digits. Type one at the next question. [2/15] Package name"
     ), slug_question
     assert status == 0, said
-    assert (out / "bang" / "bang" / "__init__.py").is_file()
+    assert (out / "bang" / "manage.py").is_file()
