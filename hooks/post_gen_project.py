@@ -49,6 +49,7 @@ OPTION_FILES: tuple[Needs, ...] = (
         lambda value: value is True,
         (
             "{package}/celery.py",
+            "core/celery_metrics.py",
             "core/tasks.py",
             "core/api/tasks.py",
             "core/health/broker.py",

@@ -264,6 +264,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
 READINESS_CHECKS["broker"] = "core.health.broker.check_broker"
+# Each worker serves its task metrics here (core/celery_metrics.py); 0 picks a free port.
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=9808)
 {%- endif %}
 
 # /metrics asks for "Authorization: Bearer <METRICS_TOKEN>" when a token is set.
