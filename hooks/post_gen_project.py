@@ -62,9 +62,7 @@ OPTION_FILES: tuple[Needs, ...] = (
         lambda value: value is True,
         ("docker", ".dockerignore", "core/settings/build.py"),
     ),
-    Needs(
-        "use_kubernetes", lambda value: value is True, ("deploy/k8s", "scripts/prometheus_rule.py")
-    ),
+    Needs("use_kubernetes", lambda value: value is True, ("deploy/k8s",)),
     Needs("frontend", lambda value: value == "nextjs", ("frontend",)),
     Needs("open_source_license", lambda value: value != "Proprietary", ("LICENSE",)),
 )

@@ -28,7 +28,6 @@ import math
 import re
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -257,7 +256,6 @@ def test_without_kubernetes_there_is_no_operator_manifest(bakes: dict[str, Path]
         project = bakes[name]
         assert (project / OBSERVABILITY / "rules" / "slo.yml").exists()
         assert not (project / "deploy" / "k8s").exists()
-        assert not (project / "scripts" / "prometheus_rule.py").exists()
         assert "prometheus-rule" not in (project / "Makefile").read_text(encoding="utf-8")
 
 
@@ -389,13 +387,20 @@ def test_crd_validation_rejects_broken_manifests(
         assert crd_problems(broken, crd_validators) != [], broken["kind"]
 
 
+def make(project: Path, target: str) -> subprocess.CompletedProcess[str]:
+    return run(["make", "--no-print-directory", target], project)
+
+
 def test_prometheus_rule_holds_exactly_the_rule_files(
     bakes: dict[str, Path], tmp_path: Path
 ) -> None:
+    """As baked, `make rules` (promtool, then the copy's check) passes and the PrometheusRule's
+    groups are the rule files' groups; after an edit it fails until `make prometheus-rule`."""
+    tool("promtool")
     for name in ("kubernetes", "kubernetes-no-celery"):
         project = bakes[name]
-        check = run([sys.executable, "scripts/prometheus_rule.py", "--check"], project)
-        assert check.returncode == 0, check.stderr
+        result = make(project, "rules")
+        assert result.returncode == 0, result.stdout + result.stderr
         manifest = yaml.safe_load(
             (project / "deploy" / "k8s" / "monitoring" / "prometheus-rule.yaml").read_text()
         )
@@ -406,18 +411,28 @@ def test_prometheus_rule_holds_exactly_the_rule_files(
         ]
         assert manifest["spec"]["groups"] == groups
 
-    rules = str(OBSERVABILITY / "rules" / "slo.yml")
-    edited = broken_copy(bakes["kubernetes"], tmp_path / "edited", rules, "0.999", "0.995")
-    stale = run([sys.executable, "scripts/prometheus_rule.py", "--check"], edited)
-    assert stale.returncode == 1
-    assert "make prometheus-rule" in stale.stderr
-    rewrite = run([sys.executable, "scripts/prometheus_rule.py"], edited)
+    rules = str(OBSERVABILITY / "rules" / "service.yml")
+    comment = "# health_check_status is what the last /ready found"
+    edited = broken_copy(bakes["kubernetes"], tmp_path / "edited", rules, comment, "# Edited")
+    stale = make(edited, "rules")
+    assert stale.returncode != 0
+    assert "run make prometheus-rule" in stale.stderr
+    rewrite = make(edited, "prometheus-rule")
     assert rewrite.returncode == 0, rewrite.stderr
-    assert run([sys.executable, "scripts/prometheus_rule.py", "--check"], edited).returncode == 0
-    assert (
-        "vector(0.995)"
-        in (edited / "deploy" / "k8s" / "monitoring" / "prometheus-rule.yaml").read_text()
+    manifest = (edited / "deploy" / "k8s" / "monitoring" / "prometheus-rule.yaml").read_text()
+    assert "        # Edited" in manifest
+    assert comment not in manifest
+    again = make(edited, "rules")
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_make_rules_fails_naming_the_package_without_promtool(bakes: dict[str, Path]) -> None:
+    result = run(
+        ["make", "--no-print-directory", "rules", "PROMTOOL=promtool-not-installed"],
+        bakes["defaults"],
     )
+    assert result.returncode != 0
+    assert "promtool not found: install the prometheus package" in result.stderr
 
 
 # --------------------------------------------------------------------------------------------
