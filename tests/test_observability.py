@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -46,7 +47,13 @@ from test_kubernetes import kustomize
 PROMETHEUS_HINT = (
     "install Debian's prometheus package (`apt-get install prometheus`), as .ci/run does"
 )
-CRDS = TEMPLATE_DIR.parent / "shared" / "k8s-crds" / "prometheus-operator-v0.93"
+# The Prometheus Operator's CRDs (monitoring.coreos.com_*.yaml): from the environment, else the
+# copy in shared/ beside the repository.
+CRDS_ENV = "PULSEWATCH_PROMETHEUS_OPERATOR_CRDS"
+CRDS = Path(
+    os.environ.get(CRDS_ENV)
+    or TEMPLATE_DIR.parent / "shared" / "k8s-crds" / "prometheus-operator-v0.93"
+)
 OBSERVABILITY = Path("deploy") / "observability"
 
 VARIANTS: dict[str, dict[str, Any]] = {
@@ -317,8 +324,8 @@ def crd_validators() -> dict[str, jsonschema.protocols.Validator]:
     paths = sorted(CRDS.glob("monitoring.coreos.com_*.yaml"))
     if not paths:
         pytest.fail(
-            f"no Prometheus Operator CRDs in {CRDS}: the template's tests expect shared/ "
-            "beside the repository (see its k8s-crds/README.md)",
+            f"no Prometheus Operator CRDs in {CRDS}: point {CRDS_ENV} at a directory of "
+            "monitoring.coreos.com_*.yaml (prometheus-operator's example/prometheus-operator-crd/)",
             pytrace=False,
         )
     validators = {}
