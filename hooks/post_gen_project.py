@@ -52,6 +52,7 @@ OPTION_FILES: tuple[Needs, ...] = (
         (
             "config/celery.py",
             "config/settings/celery.py",
+            "core/celery_metrics.py",
             "core/tasks.py",
             "core/api/heartbeat.py",
             "core/health/broker.py",
@@ -64,7 +65,7 @@ OPTION_FILES: tuple[Needs, ...] = (
         lambda value: value is True,
         ("docker", ".dockerignore", "config/settings/build.py"),
     ),
-    Needs("use_kubernetes", lambda value: value is True, ("deploy",)),
+    Needs("use_kubernetes", lambda value: value is True, ("deploy/k8s",)),
     Needs("frontend", lambda value: value == "nextjs", ("frontend",)),
     Needs("open_source_license", lambda value: value != "Proprietary", ("LICENSE",)),
 )

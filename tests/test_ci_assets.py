@@ -53,8 +53,9 @@ PINNED_REF = re.compile(r"(?P<action>[\w.-]+/[\w./-]+)@(?P<sha>[0-9a-f]{40})")
 RELEASE_COMMENT = re.compile(r"v\d+\.\d+\.\d+")
 
 # What a `run:` step may call besides what ci_scripts allows everywhere: the interpreter
-# actions/setup-python puts on PATH, and pkg-config and apt-get (through sudo) on the runner.
-RUNNER_COMMANDS = frozenset({"python", "apt-get", "pkg-config"})
+# actions/setup-python puts on PATH, pkg-config and apt-get (through sudo) on the runner, and the
+# shell's `command -v`.
+RUNNER_COMMANDS = frozenset({"python", "apt-get", "pkg-config", "command"})
 
 # The hooks the project promises; mypy is the one `language: system` hook (it needs the
 # project's own requirements, which only the project's virtualenv has).

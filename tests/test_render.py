@@ -167,7 +167,7 @@ def test_kubernetes_is_absent_and_unmentioned_by_default(cookies_session: Cookie
     project = bake_with(cookies_session, project_name="No Kube")
     mentions = files_mentioning(project, r"kubernetes|k8s|kustomiz|kubectl")
 
-    assert not (project / "deploy").exists()
+    assert not (project / "deploy" / "k8s").exists()
     assert mentions == []
 
 

@@ -13,7 +13,9 @@ import yaml
 
 # What Jinja leaves when a tag escapes rendering: an opening delimiter, or the word itself.
 # GitHub's `${{ ... }}` expressions are meant to survive rendering, so they are taken out first.
-RESIDUE = re.compile(r"\{\{|\{%|\{#|cookiecutter", re.IGNORECASE)
+# Jinja left unrendered. Not residue: the templates of Prometheus annotations
+# ({{ $labels.check }}, {{ $value }}) and Grafana legends ({{view}}).
+RESIDUE = re.compile(r"\{\{(?!\s*\$|\w+\}\})|\{%|\{#|cookiecutter", re.IGNORECASE)
 GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 # startcontext's app template is written in Django's template language, which the bake keeps.
 DJANGO_TEMPLATES = "core/context_template/"

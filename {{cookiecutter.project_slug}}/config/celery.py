@@ -15,6 +15,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Binds the request_id of the request that enqueued a task to the task's log lines.
 app.steps["worker"].add(DjangoStructLogInitStep)
+# Serves the worker's task and queue metrics to Prometheus; named, so only workers import it.
+app.steps["worker"].add("core.celery_metrics:MetricsServer")
 
 
 @setup_logging.connect

@@ -26,6 +26,12 @@ HEALTH_CHECK_STATUS = Gauge(
     ["check"],
     multiprocess_mode="mostrecent",
 )
+HEALTH_CHECK_LATENCY = Gauge(
+    "health_check_latency_seconds",
+    "How long the readiness check last took: a round trip to the dependency it checks.",
+    ["check"],
+    multiprocess_mode="mostrecent",
+)
 
 
 def export(request: HttpRequest) -> HttpResponse:

@@ -25,6 +25,10 @@ case "${1:-web}" in
     worker)
         shift
         wait_for_database
+        # The pool's processes count tasks here and the main process serves the sum on
+        # WORKER_METRICS_PORT; a fresh directory, so nothing from an earlier run is counted.
+        PROMETHEUS_MULTIPROC_DIR="$(mktemp -d /tmp/prometheus-worker.XXXXXX)"
+        export PROMETHEUS_MULTIPROC_DIR
         exec celery --app config --quiet worker --loglevel "${LOG_LEVEL:-INFO}" "$@"
         ;;
     beat)

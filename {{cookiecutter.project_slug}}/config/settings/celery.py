@@ -43,6 +43,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # The request_id of the request that enqueues a task travels with it to the worker's log lines.
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# Each worker serves its task metrics here (core/celery_metrics.py); 0 picks a free port.
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=9808)
 
 # /ready checks the broker too.
 READINESS_CHECKS = {**READINESS_CHECKS, "broker": "core.health.broker.check_broker"}

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
-from core.metrics import HEALTH_CHECK_STATUS
+from core.metrics import HEALTH_CHECK_LATENCY, HEALTH_CHECK_STATUS
 
 from .checks import RecentResults, registered_checks, run_checks
 
@@ -28,6 +28,7 @@ def readiness(request: HttpRequest) -> JsonResponse:
     )
     for result in results:
         HEALTH_CHECK_STATUS.labels(check=result.name).set(1 if result.ok else 0)
+        HEALTH_CHECK_LATENCY.labels(check=result.name).set(result.latency_ms / 1000)
     ready = all(result.ok for result in results)
     body = {
         "status": "ok" if ready else "unavailable",

@@ -30,6 +30,7 @@ def test_readiness_results_are_exported(client: Client) -> None:
 
     assert 'health_check_status{check="database:default"} 1.0' in text
     assert 'health_check_status{check="cache"} 1.0' in text
+    assert 'health_check_latency_seconds{check="cache"}' in text
 
 
 @override_settings(METRICS_TOKEN=TOKEN)
