@@ -46,7 +46,9 @@ def project(request: pytest.FixtureRequest, cookies_session: Cookies) -> Path:
 
 def section(readme: str, title: str) -> str:
     """The text of the README's `## title` section."""
-    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", readme, re.MULTILINE | re.DOTALL)
+    match = re.search(
+        rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", readme, re.MULTILINE | re.DOTALL
+    )
     assert match, f"no '## {title}' section"
     return match.group(1)
 
