@@ -1,14 +1,20 @@
 """Tests: the real MySQL and Redis of .env, but never the data a running service keeps there.
 
-The test runner creates `test_<name>` beside the database (as Django does); the cache{% if cookiecutter.use_celery %} and the
-Celery broker get Redis databases of their own{% else %} gets a Redis database of its own{% endif %} on the same server, 8 numbers up from yours
-(0 -> 8, 1 -> 9, 12 -> 4), so `make test` never empties your sessions{% if cookiecutter.use_celery %} and a running `make
-worker` never takes a test's task{% endif %}. TEST_REDIS_URL{% if cookiecutter.use_celery %} and TEST_CELERY_BROKER_URL{% endif %} name others.
-"""
-{%- if cookiecutter.use_celery %}
-
-import os
+{% if cookiecutter.use_celery -%}
+The test runner creates `test_<name>` beside the database, as Django does. The cache and the
+Celery broker use the Redis databases 8 numbers up from yours (0 -> 8, 1 -> 9, 12 -> 4) on the
+same server, so `make test` never empties your sessions and a running `make worker` never takes
+a test's task. TEST_REDIS_URL and TEST_CELERY_BROKER_URL name other databases.
+{%- else -%}
+The test runner creates `test_<name>` beside the database, as Django does. The cache uses the
+Redis database 8 numbers up from yours (0 -> 8, 12 -> 4) on the same server, so `make test`
+never empties your sessions. TEST_REDIS_URL names another database.
 {%- endif %}
+"""
+
+{% if cookiecutter.use_celery -%}
+import os
+{% endif -%}
 from urllib.parse import urlsplit
 
 from django.core.management.utils import get_random_secret_key
