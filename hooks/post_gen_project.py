@@ -101,7 +101,7 @@ Wrote .env with fresh secrets (mode 0600, ignored by git; never commit it).
 Next steps:
   cd {project_dir}
   make install     # .venv with the pinned requirements
-  make db-setup    # MySQL database and user from .env (needs MySQL admin rights)
+  make db-setup    # MySQL database and user from .env, as root or through sudo (see README)
   make migrate
   make run         # development server on http://localhost:8000
 """

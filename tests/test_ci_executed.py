@@ -284,7 +284,9 @@ def act(tmp_path_factory: pytest.TempPathFactory) -> Act:
 def service_env(services: ServiceConfig) -> dict[str, str]:
     """The URLs the workflow's env sets for its service containers, pointed at ours."""
     env = services.env()
-    return {name: env[name] for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
+    # With the test suite's own Redis databases: those it would derive may be another bake's.
+    names = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")
+    return {name: env[name] for name in (*names, "TEST_REDIS_URL", "TEST_CELERY_BROKER_URL")}
 
 
 def run_test_job(act: Act, clone: Path, services: ServiceConfig) -> JobRun:

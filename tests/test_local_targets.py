@@ -12,6 +12,8 @@ pyenv root holding a real interpreter.
 
 from __future__ import annotations
 
+import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -21,7 +23,7 @@ import pytest
 import requests
 from pytest_cookies.plugin import Cookies
 from support.bakes import Bake
-from support.servers import free_port
+from support.servers import MysqlServer, free_port
 from support.venvs import find_python
 
 TEMPLATE = Path(__file__).resolve().parents[1]
@@ -217,3 +219,98 @@ def test_find_python_is_shellcheck_clean(frontend_bake: Path) -> None:
     shellcheck = Path(sys.executable).parent / "shellcheck"
     done = run(shellcheck, "scripts/find_python.sh", cwd=frontend_bake)
     assert done.returncode == 0, done.stdout
+
+
+# --- the administrator session `make db-setup` runs its SQL in -----------------------------------
+
+ADMIN_PIPE = re.compile(r'printf .* "\$sql" \| (.+?) \|\| \{')
+
+
+def db_setup_admin(project: Path, tmp_path: Path, uid: int, *args: str) -> str:
+    """The command `make db-setup` would pipe its SQL into, for a user of this uid."""
+    bin_dir = tmp_path / f"uid-{uid}"
+    fake_command(bin_dir, "id", f'[ "$1" = -u ] && echo {uid}')
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    done = run("make", "--dry-run", "db-setup", *args, cwd=project, env=env)
+    assert done.returncode == 0, done.stderr
+    found = ADMIN_PIPE.search(done.stdout)
+    assert found, done.stdout
+    return found.group(1)
+
+
+def test_db_setup_runs_as_root_without_sudo_and_as_anyone_else_through_it(
+    fresh_bake: Path, tmp_path: Path
+) -> None:
+    assert db_setup_admin(fresh_bake, tmp_path, 0) == "mysql"
+    assert db_setup_admin(fresh_bake, tmp_path, 1000) == "sudo mysql"
+
+
+def test_db_setup_takes_the_admin_session_a_person_names(fresh_bake: Path, tmp_path: Path) -> None:
+    admin = "mysql --host=db.internal --port=3307 --user=admin -p"
+
+    assert db_setup_admin(fresh_bake, tmp_path, 1000, f"MYSQL_ADMIN={admin}") == admin
+
+
+def admin_client_options(server: MysqlServer) -> dict[str, str]:
+    """The session server's administrator account as mysql client options."""
+    kwargs = server.admin_connect_kwargs
+    options = {"user": str(kwargs["user"])}
+    if "unix_socket" in kwargs:
+        options["socket"] = str(kwargs["unix_socket"])
+    else:
+        options.update(host=str(kwargs["host"]), port=str(kwargs["port"]))
+    if kwargs.get("passwd"):
+        options["password"] = str(kwargs["passwd"])
+    return options
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("admin_from", ["MYSQL_ADMIN", "~/.my.cnf as root"])
+def test_make_db_setup_creates_a_database_its_user_can_use(
+    default_bake: Bake, mysql_server: MysqlServer, tmp_path: Path, admin_from: str
+) -> None:
+    """On the session's MariaDB: the admin session from MYSQL_ADMIN, or root's plain `mysql`
+    reading ~/.my.cnf; then the new user signs in over TCP and may create its test database."""
+    name = f"dbsetup_{secrets.token_hex(4)}"
+    password = secrets.token_urlsafe(16)
+    options = admin_client_options(mysql_server)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        "DATABASE_URL": f"mysql://{name}:{password}@127.0.0.1:{mysql_server.port}/{name}",
+        "HOME": str(home),
+    }
+    args = [f"VENV={default_bake.venv}"]
+    if admin_from == "MYSQL_ADMIN":
+        env["MYSQL_PWD"] = options.pop("password", "")
+        flags = " ".join(f"--{key}={value}" for key, value in options.items())
+        args.append(f"MYSQL_ADMIN=mysql {flags}")
+    else:
+        (home / ".my.cnf").write_text(
+            "[client]\n" + "".join(f"{key}={value}\n" for key, value in options.items())
+        )
+        fake_command(tmp_path / "root", "id", '[ "$1" = -u ] && echo 0')
+        env["PATH"] = f"{tmp_path / 'root'}:{default_bake.env()['PATH']}"
+    try:
+        done = default_bake.run("make", "db-setup", *args, env=env, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+        import MySQLdb
+
+        user = MySQLdb.connect(
+            host="127.0.0.1", port=mysql_server.port, user=name, passwd=password, database=name
+        )
+        try:
+            user.cursor().execute(f"CREATE DATABASE `test_{name}`")
+        finally:
+            user.close()
+    finally:
+        admin = mysql_server.connect()
+        try:
+            cursor = admin.cursor()
+            for database in (name, f"test_{name}"):
+                cursor.execute(f"DROP DATABASE IF EXISTS `{database}`")
+            for host in ("localhost", "%"):
+                cursor.execute(f"DROP USER IF EXISTS '{name}'@'{host}'")
+        finally:
+            admin.close()

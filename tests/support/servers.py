@@ -6,8 +6,9 @@ those plugins' fixtures, and the fault tests, the frontend test and the benchmar
 the same way (mariadb() and redis()), which they may stop and start again. Running servers can
 be used instead (MysqlServer.from_url, RedisServer.from_url).
 
-Every bake gets its own MySQL database and user, with a random password, and its own pair of
-Redis databases (provision()), so bakes and workers never see each other's data.
+Every bake gets its own MySQL database and user, with a random password, and its own Redis
+databases (provision()): a cache and a broker database for its processes, and another pair for
+its own test suite, so bakes, workers and test runs never see each other's data.
 """
 
 from __future__ import annotations
@@ -281,7 +282,7 @@ class RedisServer:
 
 @dataclass(frozen=True)
 class ServiceConfig:
-    """One bake's share of the servers: its own MySQL database and user, two Redis databases."""
+    """One bake's share of the servers: its own MySQL database and user, four Redis databases."""
 
     database_name: str
     database_user: str
@@ -289,6 +290,8 @@ class ServiceConfig:
     database_url: str
     redis_url: str
     celery_broker_url: str
+    test_redis_url: str = ""
+    test_celery_broker_url: str = ""
 
     def env(self) -> dict[str, str]:
         """The variables the baked settings read to find the servers."""
@@ -296,6 +299,8 @@ class ServiceConfig:
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.redis_url,
             "CELERY_BROKER_URL": self.celery_broker_url,
+            "TEST_REDIS_URL": self.test_redis_url,
+            "TEST_CELERY_BROKER_URL": self.test_celery_broker_url,
             "MYSQL_DATABASE": self.database_name,
             "MYSQL_USER": self.database_user,
             "MYSQL_PASSWORD": self.database_password,
@@ -306,7 +311,7 @@ NO_SERVICES = ServiceConfig("", "", "", "", "", "")
 
 
 def provision(mysql: MysqlServer, redis_server: RedisServer, slug: str) -> ServiceConfig:
-    """A database, a user and two Redis databases for one bake.
+    """A database, a user and four Redis databases for one bake.
 
     Names carry a random suffix, so bakes of the same slug (or a rerun against an external
     server) never collide; the user may also create Django's `test_<name>` database.
@@ -314,7 +319,9 @@ def provision(mysql: MysqlServer, redis_server: RedisServer, slug: str) -> Servi
     name = f"{re.sub(r'[^a-z0-9_]', '_', slug.lower())[:20]}_{secrets.token_hex(4)}"
     password = secrets.token_urlsafe(24)
     mysql.create_database(name, name, password)
-    cache_db, broker_db = redis_server.allocate(2)
+    # The bake's own test suite takes the second pair (TEST_*), not the one its settings would
+    # derive, which may be another bake's.
+    cache_db, broker_db, test_cache_db, test_broker_db = redis_server.allocate(4)
     host = "127.0.0.1" if mysql.host in {"127.0.0.1", "localhost"} else mysql.host
     return ServiceConfig(
         database_name=name,
@@ -323,4 +330,6 @@ def provision(mysql: MysqlServer, redis_server: RedisServer, slug: str) -> Servi
         database_url=f"mysql://{name}:{password}@{host}:{mysql.port}/{name}",
         redis_url=redis_server.url(cache_db),
         celery_broker_url=redis_server.url(broker_db),
+        test_redis_url=redis_server.url(test_cache_db),
+        test_celery_broker_url=redis_server.url(test_broker_db),
     )

@@ -10,9 +10,11 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+import redis
 import structlog
 from celery.contrib.testing.worker import start_worker
 from celery.result import AsyncResult
+from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 from rest_framework.test import APIClient
@@ -24,23 +26,31 @@ from core.tasks import HEARTBEAT_KEY, heartbeat, record_key
 
 pytestmark = pytest.mark.celery
 
+# How long a test waits for its task: generous, because a busy CI machine can take many seconds,
+# and a passing test waits only as long as its task takes.
+TASK_TIMEOUT = 120
+
 
 @pytest.fixture(scope="session")
 def celery_worker() -> Iterator[Any]:
     """A real Celery worker, in a thread, consuming from the real broker.
 
-    Its metrics go to a free port, not to that of a worker running beside the suite.
+    Its metrics go to a free port, not to that of a worker running beside the suite. The broker's
+    database is the tests' own (config/settings/test.py), so emptying it afterwards removes only
+    their messages and results.
     """
     with (
         override_settings(WORKER_METRICS_PORT=0),
         start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10),
     ):
         yield celery_app
+    with redis.Redis.from_url(settings.CELERY_BROKER_URL) as broker:
+        broker.flushdb()
 
 
 def test_heartbeat_runs_on_a_real_worker(celery_worker: Any, clean_cache: None) -> None:
     result = heartbeat.delay()
-    recorded_at = result.get(timeout=20)
+    recorded_at = result.get(timeout=TASK_TIMEOUT)
 
     assert cache.get(HEARTBEAT_KEY) == recorded_at
     assert cache.get(record_key(result.id)) == recorded_at
@@ -52,11 +62,11 @@ def test_a_heartbeat_delivered_twice_takes_effect_once(
     """The same task id run again, as after a worker died before acknowledging it."""
     caplog.set_level(logging.INFO)
     task_id = f"heartbeat-{uuid4()}"
-    first = heartbeat.apply_async(task_id=task_id).get(timeout=20)
+    first = heartbeat.apply_async(task_id=task_id).get(timeout=TASK_TIMEOUT)
     # The first result, stored under the same id, must not answer for the second run.
     AsyncResult(task_id).forget()
 
-    again = heartbeat.apply_async(task_id=task_id).get(timeout=20)
+    again = heartbeat.apply_async(task_id=task_id).get(timeout=TASK_TIMEOUT)
 
     assert again == first
     assert cache.get(record_key(task_id)) == first
@@ -74,7 +84,7 @@ def test_task_logs_carry_the_request_id(
     caplog.set_level(logging.INFO)
     structlog.contextvars.bind_contextvars(request_id="req-from-web")
 
-    heartbeat.delay().get(timeout=20)
+    heartbeat.delay().get(timeout=TASK_TIMEOUT)
 
     events = [
         record.msg
@@ -96,7 +106,7 @@ def test_staff_can_enqueue_a_heartbeat_that_carries_the_request_id(
 
     assert response.status_code == 202
     task_id = response.json()["task_id"]
-    AsyncResult(task_id).get(timeout=20)
+    AsyncResult(task_id).get(timeout=TASK_TIMEOUT)
     recorded = [
         record.msg
         for record in caplog.records
@@ -148,7 +158,7 @@ def scrape(step: MetricsServer, token: str) -> tuple[int, str]:
 def test_worker_metrics_count_finished_tasks_and_waiting_messages(
     celery_worker: Any, metrics_server: MetricsServer
 ) -> None:
-    heartbeat.delay().get(timeout=20)
+    heartbeat.delay().get(timeout=TASK_TIMEOUT)
 
     status, text = scrape(metrics_server, METRICS_TOKEN)
 

@@ -1,9 +1,14 @@
 """Reads go to the replica only when one is configured; writes and migrations never do."""
 
+import pytest
 from django.contrib.auth.models import Group
 from django.test import override_settings
 
 from core.database.router import PrimaryReplicaRouter
+
+# Django warns that connections opened under the real DATABASES would outlive the override; these
+# tests open none, they only show the router other aliases.
+pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES:UserWarning")
 
 PRIMARY_ONLY: dict[str, dict[str, object]] = {"default": {}}
 WITH_REPLICA: dict[str, dict[str, object]] = {"default": {}, "replica": {}}

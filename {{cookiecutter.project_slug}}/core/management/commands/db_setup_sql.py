@@ -1,7 +1,7 @@
 """Print the SQL that creates the configured MySQL database and user.
 
-The application's own user cannot create itself, so pipe this into an administrator session:
-    python manage.py db_setup_sql | sudo mysql
+The application's own user cannot create itself, so `make db-setup` runs this in an
+administrator session (`mysql` as root, `sudo mysql` otherwise, or the one MYSQL_ADMIN names).
 """
 
 from typing import Any
