@@ -5,7 +5,7 @@ JSON logs to a file), with a Celery worker (`sh docker/entrypoint.sh worker`). w
 machine, loads each endpoint at 10, 100 and 1000 connections:
 
 * /healthz (no dependency), /ready (database, cache and broker checks),
-* /api/v1/users/me with a JWT (DRF; authentication reads the user from the database),
+* /api/v1/users/me/ with a JWT (DRF; authentication reads the user from the database),
 * /metrics with the METRICS_TOKEN bearer (merges every worker's samples).
 
 Then the load checks of the reliability issue (1000 connections for 30 s on /healthz and /ready,
@@ -229,10 +229,10 @@ def prepare(bake: Bake, env: dict[str, str | None]) -> dict[str, str]:
     targets = {
         "/healthz": "GET /healthz",
         "/ready": "GET /ready",
-        "/api/v1/users/me (JWT, database)": f"GET /api/v1/users/me {tokens['users'][0]}",
+        "/api/v1/users/me/ (JWT, database)": f"GET /api/v1/users/me/ {tokens['users'][0]}",
         "/metrics (bearer)": f"GET /metrics {env['METRICS_TOKEN']}",
         "mixed": ";".join(
-            [f"GET /api/v1/users/me {token}" for token in tokens["users"]]
+            [f"GET /api/v1/users/me/ {token}" for token in tokens["users"]]
             + ["GET /api/v1/info/", f"POST /api/v1/heartbeat/ {tokens['staff']}"]
         ),
         "token": tokens["users"][0],
@@ -243,7 +243,7 @@ def prepare(bake: Bake, env: dict[str, str | None]) -> dict[str, str]:
 def load_levels(run: Run, service: Web, targets: dict[str, str]) -> dict[str, Load]:
     """Each target at 10, 100 and 1000 connections; returns the 1000-connection probe soaks."""
     soaks: dict[str, Load] = {}
-    for label in ("/healthz", "/ready", "/api/v1/users/me (JWT, database)", "/metrics (bearer)"):
+    for label in ("/healthz", "/ready", "/api/v1/users/me/ (JWT, database)", "/metrics (bearer)"):
         spec = targets[label]
         for connections in LEVELS:
             soak = connections == 1000 and label in {"/healthz", "/ready"}
@@ -312,7 +312,7 @@ def memory(run: Run, service: Web, worker: LoggedProcess) -> None:
 # and one that reads the database, as most API views do.
 OVERHEAD_VIEWS = {
     "/api/v1/info/ (no database)": "/api/v1/info/",
-    "/api/v1/users/me (JWT, database)": "/api/v1/users/me",
+    "/api/v1/users/me/ (JWT, database)": "/api/v1/users/me/",
 }
 
 
@@ -423,7 +423,7 @@ def main() -> int:
         for label in (
             "/healthz",
             "/ready",
-            "/api/v1/users/me (JWT, database)",
+            "/api/v1/users/me/ (JWT, database)",
             "/metrics (bearer)",
         ):
             warm_up(service.base_url, targets[label])

@@ -82,6 +82,7 @@ PROJECT_IMPORTS = frozenset(
         "factory",
         "faker",
         "openapi_core",
+        "openapi_schema_validator",
         "mypy",
         "ruff",
     ]

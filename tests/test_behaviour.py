@@ -516,10 +516,11 @@ class TestSmokeWithoutContainerEngine:
     ) -> None:
         """Production settings: 401 without a staff session, the schema or its page with one.
 
-        The refusal is YAML (schema) or plain text (docs page), as drf-spectacular renders it.
+        The refusal is the JSON error shape, although the views render YAML and HTML.
         """
         anonymous = service.get(path)
         assert anonymous.status_code == 401, anonymous.text[:500]
+        assert anonymous.json()["error"]["code"] == "not_authenticated", anonymous.text[:500]
         assert "openapi" not in anonymous.text.lower()
         staff = service.get(path, cookies=dict(staff_login.cookies))
         assert staff.status_code == 200, staff.text[:500]

@@ -3,7 +3,7 @@
 -- errors, for benchmarks/service.py to read.
 --
 -- WRK_REQUESTS: requests separated by ";", each "METHOD PATH [BEARER_TOKEN]", e.g.
---   "GET /api/v1/users/me abc.def.ghi;GET /api/v1/info/"
+--   "GET /api/v1/users/me/ abc.def.ghi;GET /api/v1/info/"
 
 local threads = {}
 

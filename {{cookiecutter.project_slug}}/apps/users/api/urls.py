@@ -6,5 +6,5 @@ from .views import MeView
 
 urlpatterns = [
     path("auth/", include("apps.users.api.auth_urls")),
-    path("users/", include(([path("me", MeView.as_view(), name="me")], "users"))),
+    path("users/", include(([path("me/", MeView.as_view(), name="me")], "users"))),
 ]

@@ -41,14 +41,14 @@ def test_a_token_opens_the_protected_endpoint(api_client: APIClient, user: User)
     tokens = sign_in(api_client, user)
 
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
-    response = api_client.get("/api/v1/users/me")
+    response = api_client.get("/api/v1/users/me/")
 
     assert response.status_code == 200
     assert response.json()["email"] == user.email
 
 
 def test_without_a_token_the_api_is_closed(api_client: APIClient) -> None:
-    assert_refused(api_client.get("/api/v1/users/me"))
+    assert_refused(api_client.get("/api/v1/users/me/"))
 
 
 def test_a_wrong_password_is_refused(api_client: APIClient, user: User) -> None:
@@ -64,7 +64,7 @@ def test_an_expired_token_is_refused(api_client: APIClient, user: User) -> None:
 
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
 
-    assert_refused(api_client.get("/api/v1/users/me"))
+    assert_refused(api_client.get("/api/v1/users/me/"))
 
 
 def test_a_tampered_token_is_refused(api_client: APIClient, user: User) -> None:
@@ -73,7 +73,7 @@ def test_a_tampered_token_is_refused(api_client: APIClient, user: User) -> None:
 
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tampered}")
 
-    assert_refused(api_client.get("/api/v1/users/me"))
+    assert_refused(api_client.get("/api/v1/users/me/"))
 
 
 def test_refresh_rotates_and_blacklists_the_old_refresh_token(
@@ -128,7 +128,7 @@ def test_passwords_and_tokens_never_reach_the_logs(
     api_client.post(TOKEN, {"email": user.email, "password": "wrong-pass-123"}, format="json")
     tokens = sign_in(api_client, user)
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}x")
-    api_client.get("/api/v1/users/me")
+    api_client.get("/api/v1/users/me/")
     api_client.post(f"{TOKEN}refresh/", {"refresh": tokens["refresh"] + "x"}, format="json")
 
     logged = caplog.text + "".join(repr(record.msg) for record in caplog.records)

@@ -50,13 +50,8 @@ export async function apiFetch(path: string, init: RequestInit = {}): Promise<Re
   }
 }
 
-/** The sentence a person should read for the API's error body {"error": {"detail": ...}}. */
+/** The sentence a person should read for the API's error body {"error": {"detail": "..."}}. */
 export function errorDetail(body: unknown, fallback: string): string {
   const detail = (body as { error?: { detail?: unknown } } | null)?.error?.detail;
-  if (typeof detail === "string") return detail;
-  if (detail && typeof detail === "object") {
-    const nested = (detail as { detail?: unknown }).detail;
-    if (typeof nested === "string") return nested;
-  }
-  return fallback;
+  return typeof detail === "string" ? detail : fallback;
 }

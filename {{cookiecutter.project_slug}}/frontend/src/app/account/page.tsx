@@ -10,13 +10,13 @@ export const dynamic = "force-dynamic";
 
 type User = { id: number; email: string; first_name: string; last_name: string };
 
-/** GET /api/v1/users/me with the access token; without a valid one, off to sign in. */
+/** GET /api/v1/users/me/ with the access token; without a valid one, off to sign in. */
 export default async function AccountPage() {
   const { access } = await readTokens();
   if (!access) redirect("/sign-in");
-  const response = await apiFetch("/api/v1/users/me", { headers: { authorization: `Bearer ${access}` } });
+  const response = await apiFetch("/api/v1/users/me/", { headers: { authorization: `Bearer ${access}` } });
   if (response.status === 401) redirect("/sign-in");
-  if (!response.ok) throw new Error(`GET /api/v1/users/me answered ${response.status}`);
+  if (!response.ok) throw new Error(`GET /api/v1/users/me/ answered ${response.status}`);
   const user = (await response.json()) as User;
 
   return (
