@@ -5,6 +5,7 @@ ImproperlyConfigured with a message that names the variable to fix and never ech
 which may hold a password.
 """
 
+from ipaddress import ip_network
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -71,3 +72,18 @@ def validate_redis_url(variable: str, url: str) -> None:
         raise ImproperlyConfigured(
             f"{variable} must look like redis://host:6379/0 (a port and a database number)."
         )
+
+
+def validate_networks(variable: str, networks: list[str]) -> None:
+    """Refuse anything but IP addresses and networks (10.0.0.0/8): no names, no '*'.
+
+    A '*' would trust every client's X-Forwarded-For, which lets any client choose its address.
+    """
+    for network in networks:
+        try:
+            ip_network(network, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{variable} must list IP addresses or networks (e.g. 10.0.0.0/8), "
+                "not host names or '*'."
+            ) from None
