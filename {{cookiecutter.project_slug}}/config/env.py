@@ -5,7 +5,7 @@ is already set, so a deployment's real variables always win.
 
 Any variable NAME can instead be read from the file that NAME_FILE names, the way container
 platforms mount secrets (/run/secrets/...): its content, surrounding whitespace and the
-final newline removed. Setting both is refused, and so is a file that cannot be read or is
+final newline removed. Setting both (NAME not empty) is refused, and so is a file that cannot be read or is
 empty; the error names the variable, never the file's content.
 """
 
@@ -25,7 +25,7 @@ class SecretFileMapping(environ.FileAwareMapping):  # type: ignore[misc]  # unty
         if not path:
             value: str = self.env[key]
             return value
-        if key in self.env:
+        if self.env.get(key):  # empty counts as unset: compose blanks what .env would pass
             raise ImproperlyConfigured(f"Set {key} or {key}_FILE, not both.")
         if key not in self.files_cache:
             self.files_cache[key] = read_secret_file(key, path)

@@ -44,14 +44,18 @@ def validate_allowed_hosts(hosts: list[str]) -> None:
         raise ImproperlyConfigured("ALLOWED_HOSTS must not contain '*' in production.")
 
 
-def validate_database_url(url: str) -> None:
-    """Refuse anything but a MySQL URL with a host, user and password."""
+def validate_database_url(url: str, password: str = "") -> None:
+    """Refuse anything but a MySQL URL with a host, user and password (in the URL, or
+    DATABASE_PASSWORD's `password`)."""
     parts = urlsplit(url)
     if parts.scheme not in {"mysql", "mysql2", "mysql-connector"}:
         raise ImproperlyConfigured("DATABASE_URL must be a mysql:// URL in production.")
-    if not (parts.hostname and parts.username and parts.password and parts.path.strip("/")):
+    if not (
+        parts.hostname and parts.username and (parts.password or password) and parts.path.strip("/")
+    ):
         raise ImproperlyConfigured(
-            "DATABASE_URL must name a host, user, password and database in production."
+            "DATABASE_URL must name a host, user, password (or set DATABASE_PASSWORD) and "
+            "database in production."
         )
 
 

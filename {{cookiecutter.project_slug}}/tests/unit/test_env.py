@@ -25,6 +25,13 @@ def test_a_variable_is_read_from_its_file_without_the_final_newline(tmp_path: Pa
     assert read({"SECRET_KEY_FILE": str(secret)}) == SECRET
 
 
+def test_an_empty_variable_beside_its_file_counts_as_unset(tmp_path: Path) -> None:
+    secret = tmp_path / "secret_key"
+    secret.write_text(SECRET)
+
+    assert read({"SECRET_KEY": "", "SECRET_KEY_FILE": str(secret)}) == SECRET
+
+
 def test_an_unset_variable_stays_unset() -> None:
     with pytest.raises(KeyError):
         read({})
