@@ -188,15 +188,14 @@ def test_a_direct_client_forging_the_header_locks_out_only_itself(web: Web) -> N
 
 def test_the_admin_login_locks_out_with_a_plain_page(web: Web) -> None:
     staff, client = ACCOUNTS[2], "203.0.113.40"
-    form = web.request(
-        "GET", "/admin/login/", source=PROXY, headers={"X-Forwarded-For": client}
-    )
+    form = web.request("GET", "/admin/login/", source=PROXY, headers={"X-Forwarded-For": client})
     assert form.status == 200, form.body[:500]
     cookie: SimpleCookie = SimpleCookie()
     for header in form.headers.get_all("Set-Cookie") or []:
         cookie.load(header)
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', form.body)
-    assert token and "csrftoken" in cookie, form.headers
+    assert token, form.body[:500]
+    assert "csrftoken" in cookie, form.headers
 
     def log_in(password: str) -> Answer:
         body = urlencode(

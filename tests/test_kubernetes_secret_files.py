@@ -62,7 +62,9 @@ def test_every_pod_reads_each_key_of_the_secret_from_its_file_and_validates(
     assert keys == (SECRET_KEYS if use_celery else SECRET_KEYS - {"CELERY_BROKER_URL"})
     workloads = [doc for doc in docs if doc["kind"] in {"Deployment", "Job"}]
     components = {doc["metadata"]["labels"]["app.kubernetes.io/component"] for doc in workloads}
-    assert components == ({"web", "worker", "beat", "migrate"} if use_celery else {"web", "migrate"})
+    assert components == (
+        {"web", "worker", "beat", "migrate"} if use_celery else {"web", "migrate"}
+    )
 
     for workload in workloads:
         pod = workload["spec"]["template"]["spec"]

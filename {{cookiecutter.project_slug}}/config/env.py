@@ -25,7 +25,7 @@ class SecretFileMapping(environ.FileAwareMapping):  # type: ignore[misc]  # unty
         if not path:
             value: str = self.env[key]
             return value
-        if self.env.get(key):  # empty counts as unset: compose blanks what .env would pass
+        if self.env.get(key):  # empty counts as unset, so a blank NAME can hide .env's value
             raise ImproperlyConfigured(f"Set {key} or {key}_FILE, not both.")
         if key not in self.files_cache:
             self.files_cache[key] = read_secret_file(key, path)
