@@ -73,6 +73,7 @@ PROJECT_IMPORTS = frozenset(
         "django_permissions_policy",
         "whitenoise",
         "corsheaders",
+        "axes",
         "gunicorn",
         "packaging",
         "pytest",

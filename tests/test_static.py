@@ -6,7 +6,9 @@ ruff and mypy read the bake's own pyproject.toml exactly as a developer's `make 
 
 from __future__ import annotations
 
+import json
 import secrets
+from pathlib import Path
 
 import pytest
 from support.bakes import Bake
@@ -108,3 +110,93 @@ def test_production_settings_refuse_unsafe_configuration(
     assert variable in result.stderr, f"the refusal does not name {variable}:\n{output}"
     if secret:
         assert secret not in output, f"the refusal prints the secret value:\n{output}"
+
+
+# --------------------------------------------------------------------------------------------
+# Secrets from files (NAME_FILE), as compose and Kubernetes mount them
+# --------------------------------------------------------------------------------------------
+
+FILE_SECRETS = {
+    "SECRET_KEY": secrets.token_urlsafe(48),
+    "JWT_SIGNING_KEY": secrets.token_urlsafe(48),
+    "METRICS_TOKEN": secrets.token_urlsafe(32),
+    "DATABASE_URL": f"mysql://fileuser:{secrets.token_urlsafe(12)}@db.internal:3306/filedb",
+    "DATABASE_REPLICA_URL": f"mysql://replica:{secrets.token_urlsafe(12)}@replica.internal:3306/filedb",
+    "REDIS_URL": "redis://cache.internal:6379/3",
+    "CELERY_BROKER_URL": "redis://cache.internal:6379/4",
+}
+# What production settings made of each, printed by `manage.py shell` (nothing connects).
+SHOW_SECRETS = """
+import json
+from django.conf import settings
+print(json.dumps({
+    "SECRET_KEY": settings.SECRET_KEY,
+    "JWT_SIGNING_KEY": settings.SIMPLE_JWT["SIGNING_KEY"],
+    "METRICS_TOKEN": settings.METRICS_TOKEN,
+    "DATABASE_URL": settings.DATABASES["default"]["USER"] + "@" + settings.DATABASES["default"]["HOST"],
+    "DATABASE_REPLICA_URL": settings.DATABASES["replica"]["USER"] + "@" + settings.DATABASES["replica"]["HOST"],
+    "REDIS_URL": settings.CACHES["default"]["LOCATION"],
+    "CELERY_BROKER_URL": getattr(settings, "CELERY_BROKER_URL", None),
+}))
+"""
+
+
+def secret_files(directory: Path, values: dict[str, str]) -> dict[str, str | None]:
+    """NAME_FILE for each value, written as a mounted secret is (final newline included), and
+    NAME itself removed from the environment (the bake's .env may still hold it)."""
+    env: dict[str, str | None] = {}
+    for name, value in values.items():
+        path = directory / name.lower()
+        path.write_text(f"{value}\n", encoding="utf-8")
+        env[f"{name}_FILE"] = str(path)
+        env[name] = None
+    return env
+
+
+def test_production_settings_read_every_secret_from_its_file(
+    default_bake: Bake, tmp_path: Path
+) -> None:
+    values = dict(FILE_SECRETS)
+    if not default_bake.context["use_celery"]:
+        values.pop("CELERY_BROKER_URL")
+    env = default_bake.prod_env(**secret_files(tmp_path, values))
+
+    default_bake.manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    printed = default_bake.manage("shell", "-c", SHOW_SECRETS, env=env).stdout.splitlines()
+    # Its own line; JSON log lines may follow.
+    shown = json.loads(next(line for line in printed if line.startswith('{"SECRET_KEY"')))
+
+    assert shown["SECRET_KEY"] == values["SECRET_KEY"]
+    assert shown["JWT_SIGNING_KEY"] == values["JWT_SIGNING_KEY"]
+    assert shown["METRICS_TOKEN"] == values["METRICS_TOKEN"]
+    assert shown["DATABASE_URL"] == "fileuser@db.internal"
+    assert shown["DATABASE_REPLICA_URL"] == "replica@replica.internal"
+    assert shown["REDIS_URL"] == values["REDIS_URL"]
+    assert shown["CELERY_BROKER_URL"] == values.get("CELERY_BROKER_URL")
+
+
+@pytest.mark.parametrize("problem", ["both-set", "missing", "empty"])
+def test_production_settings_refuse_a_bad_secret_file_by_name(
+    default_bake: Bake, tmp_path: Path, problem: str
+) -> None:
+    secret = FILE_SECRETS["DATABASE_URL"]
+    env = secret_files(tmp_path, {"DATABASE_URL": secret})
+    path = tmp_path / "database_url"
+    if problem == "both-set":
+        env["DATABASE_URL"] = default_bake.services.env()["DATABASE_URL"]
+    elif problem == "missing":
+        path.unlink()
+    else:
+        path.write_text("\n", encoding="utf-8")
+
+    result = default_bake.manage("check", env=default_bake.prod_env(**env), check=False)
+
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    expected = {
+        "both-set": "Set DATABASE_URL or DATABASE_URL_FILE, not both.",
+        "missing": "DATABASE_URL_FILE names a file that cannot be read (No such file or directory).",
+        "empty": "DATABASE_URL_FILE names an empty file.",
+    }[problem]
+    assert expected in result.stderr, output
+    assert secret not in output

@@ -5,6 +5,7 @@ ImproperlyConfigured with a message that names the variable to fix and never ech
 which may hold a password.
 """
 
+from ipaddress import ip_network
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -43,14 +44,18 @@ def validate_allowed_hosts(hosts: list[str]) -> None:
         raise ImproperlyConfigured("ALLOWED_HOSTS must not contain '*' in production.")
 
 
-def validate_database_url(url: str) -> None:
-    """Refuse anything but a MySQL URL with a host, user and password."""
+def validate_database_url(url: str, password: str = "") -> None:
+    """Refuse anything but a MySQL URL with a host, user and password (in the URL, or
+    DATABASE_PASSWORD's `password`)."""
     parts = urlsplit(url)
     if parts.scheme not in {"mysql", "mysql2", "mysql-connector"}:
         raise ImproperlyConfigured("DATABASE_URL must be a mysql:// URL in production.")
-    if not (parts.hostname and parts.username and parts.password and parts.path.strip("/")):
+    if not (
+        parts.hostname and parts.username and (parts.password or password) and parts.path.strip("/")
+    ):
         raise ImproperlyConfigured(
-            "DATABASE_URL must name a host, user, password and database in production."
+            "DATABASE_URL must name a host, user, password (or set DATABASE_PASSWORD) and "
+            "database in production."
         )
 
 
@@ -71,3 +76,18 @@ def validate_redis_url(variable: str, url: str) -> None:
         raise ImproperlyConfigured(
             f"{variable} must look like redis://host:6379/0 (a port and a database number)."
         )
+
+
+def validate_networks(variable: str, networks: list[str]) -> None:
+    """Refuse anything but IP addresses and networks (10.0.0.0/8): no names, no '*'.
+
+    A '*' would trust every client's X-Forwarded-For, which lets any client choose its address.
+    """
+    for network in networks:
+        try:
+            ip_network(network, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{variable} must list IP addresses or networks (e.g. 10.0.0.0/8), "
+                "not host names or '*'."
+            ) from None

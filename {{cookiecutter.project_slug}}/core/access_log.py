@@ -3,14 +3,19 @@
 from time import perf_counter
 from typing import Any
 
+import structlog
 from django.http import HttpRequest, HttpResponse
 from django_structlog import signals
+
+from core.client_ip import client_ip
 
 STARTED_AT = "_access_log_started_at"
 
 
 def mark_request_start(request: HttpRequest, **kwargs: Any) -> None:
     setattr(request, STARTED_AT, perf_counter())
+    # django-structlog's own `ip` believes any X-Forwarded-For; log the one lockout uses.
+    structlog.contextvars.bind_contextvars(ip=client_ip(request))
 
 
 def add_access_fields(

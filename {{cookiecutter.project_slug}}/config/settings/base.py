@@ -4,6 +4,7 @@ Each module reads its own environment variables and refuses malformed ones.
 """
 
 from .api import *  # noqa: F403
+from .auth import *  # noqa: F403
 from .cache import *  # noqa: F403
 from .database import *  # noqa: F403
 from .django import *  # noqa: F403

@@ -1,6 +1,8 @@
 """The database: MySQL 8 (or MariaDB) through mysqlclient, wrapped by django-prometheus for metrics.
 
 DATABASE_URL names the primary; DATABASE_REPLICA_URL, when set, a replica that takes the reads.
+DATABASE_PASSWORD (DATABASE_REPLICA_PASSWORD) replaces the password in the URL, so the password
+alone can come from a secret file (DATABASE_PASSWORD_FILE) while the URL stays plain configuration.
 """
 
 from typing import Any
@@ -26,6 +28,9 @@ def database_from_url(variable: str) -> dict[str, Any]:
         config: dict[str, Any] = env.db_url(variable, engine=DATABASE_ENGINE)
     except ValueError:  # e.g. a port that is not a number; the URL itself holds a password
         raise ImproperlyConfigured(f"{variable} is not a valid database URL.") from None
+    password = env.str(variable.removesuffix("_URL") + "_PASSWORD", default="")
+    if password:
+        config["PASSWORD"] = password
     config.update(
         {
             "CONN_MAX_AGE": env.int("DATABASE_CONN_MAX_AGE", default=60),

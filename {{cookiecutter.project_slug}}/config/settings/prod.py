@@ -14,7 +14,7 @@ if DEBUG:
     raise ImproperlyConfigured("DEBUG must be false in production: unset it or set DEBUG=false.")
 validate_secret("SECRET_KEY", SECRET_KEY, min_length=50)
 validate_allowed_hosts(ALLOWED_HOSTS)
-validate_database_url(env.str("DATABASE_URL"))
+validate_database_url(env.str("DATABASE_URL"), env.str("DATABASE_PASSWORD", default=""))
 # Without a token /metrics would be public; tokens signed with the JWT key open the whole API.
 validate_secret("METRICS_TOKEN", METRICS_TOKEN, min_length=32)
 validate_secret(

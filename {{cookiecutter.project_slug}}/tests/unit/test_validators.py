@@ -68,6 +68,8 @@ def test_missing_or_wildcard_hosts_are_refused(hosts: list[str]) -> None:
 
 def test_a_complete_mysql_url_is_accepted() -> None:
     validate_database_url("mysql://app:s3cret@db.internal:3306/app")
+    # The password may come separately, from DATABASE_PASSWORD (or its file).
+    validate_database_url("mysql://app@db.internal:3306/app", password="s3cret")
 
 
 @pytest.mark.parametrize(

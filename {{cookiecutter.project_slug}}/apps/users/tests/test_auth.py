@@ -121,6 +121,24 @@ def test_sign_in_is_throttled(
     assert statuses == [401, 401, 401, 429]
 
 
+def test_a_forged_forwarding_header_gets_no_fresh_throttle_bucket(
+    api_client: APIClient, user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"auth": "3/min"})
+    statuses = [
+        api_client.post(
+            TOKEN,
+            {"email": f"nobody{number}@example.com", "password": "nope"},
+            format="json",
+            REMOTE_ADDR="203.0.113.9",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{number}",
+        ).status_code
+        for number in range(4)
+    ]
+
+    assert statuses == [401, 401, 401, 429]
+
+
 def test_passwords_and_tokens_never_reach_the_logs(
     api_client: APIClient, user: User, caplog: pytest.LogCaptureFixture
 ) -> None:

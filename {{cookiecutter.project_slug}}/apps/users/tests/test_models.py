@@ -2,7 +2,7 @@
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from apps.users.models import User
 
@@ -42,8 +42,10 @@ def test_create_superuser_sets_the_flags_and_refuses_contradictions() -> None:
 def test_users_sign_in_with_their_email() -> None:
     user = UserFactory.create()
 
-    assert authenticate(email=user.email, password=PASSWORD) == user
-    assert authenticate(email=user.email, password="wrong") is None
+    # The request names the client to django-axes, which counts failed sign-ins per address.
+    request = RequestFactory().post("/")
+    assert authenticate(request, email=user.email, password=PASSWORD) == user
+    assert authenticate(request, email=user.email, password="wrong") is None
 
 
 def test_the_admin_lists_and_edits_users(client: Client) -> None:
