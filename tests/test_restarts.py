@@ -197,11 +197,12 @@ class Balancer:
         [found] = [r for r in self.stats() if r["pxname"] == proxy and r["svname"] == server]
         return found
 
-    def wait_until_up(self, server: str, timeout: float = 90) -> None:
+    def wait_until(self, server: str, status: str, timeout: float = 90) -> None:
+        """Until HAProxy's health checks give `server` this status (UP or DOWN)."""
         wait_for(
-            lambda: self.row("gunicorn", server)["status"] == "UP",
+            lambda: self.row("gunicorn", server)["status"] == status,
             timeout,
-            f"{server} UP in HAProxy",
+            f"{server} {status} in HAProxy",
             self.process.log(),
         )
 
@@ -242,7 +243,7 @@ def balanced(
         balancer = Balancer(process, control, port)
         wait_for(control.exists, 10, "HAProxy's stats socket", process.log())
         for name in instances:
-            balancer.wait_until_up(name)
+            balancer.wait_until(name, "UP")
         yield balancer, instances
 
 
@@ -335,8 +336,10 @@ def test_each_instance_restarted_in_turn_loses_no_request(released: Bake, tmp_pa
             for name, instance in instances.items():
                 started = time.monotonic()
                 instance.stop()
+                # As a rollout would, stop the next one only once this one serves again.
+                balancer.wait_until(name, "DOWN")
                 instance.start()
-                balancer.wait_until_up(name)
+                balancer.wait_until(name, "UP")
                 print(f"{name}: stopped, started and UP in {time.monotonic() - started:.1f}s")
         assert_nothing_lost(balancer, results[0])
         backend = balancer.row("gunicorn", "BACKEND")
