@@ -377,12 +377,12 @@ def test_workers_recycled_by_max_requests_lose_no_request(released: Bake, tmp_pa
     }
     with balanced(released, tmp_path, env) as (balancer, instances):
         with load(balancer) as results:
-            for instance in instances.values():
-                instance.web.wait_until(
-                    lambda instance=instance: recycled(instance) >= RECYCLED,
-                    timeout=MAX_LOAD_SECONDS - 10,
-                    what=f"recycling {RECYCLED} workers",
-                )
+            wait_for(
+                lambda: all(recycled(instance) >= RECYCLED for instance in instances.values()),
+                MAX_LOAD_SECONDS - 10,
+                f"{RECYCLED} workers recycled by each instance",
+                "\n".join(instance.log()[-3000:] for instance in instances.values()),
+            )
         print({name: recycled(instance) for name, instance in instances.items()})
         assert_nothing_lost(balancer, results[0])
 

@@ -38,9 +38,9 @@ bind = f"{bind_host}:{env.int('PORT', default=8000)}"
 workers = env.int("WEB_CONCURRENCY", default=2)
 threads = env.int("GUNICORN_THREADS", default=1)
 timeout = env.int("GUNICORN_TIMEOUT", default=30)
-# On SIGTERM (a pod stopping) or SIGHUP (a reload), workers finish the requests they hold for
-# up to this long before they are killed; Kubernetes' terminationGracePeriodSeconds must cover
-# it plus the preStop sleep (deploy/k8s/base/web-deployment.yaml).
+# On SIGTERM (the process stopping) or SIGHUP (a reload), workers finish the requests they hold
+# for up to this long before they are killed; whatever stops the process must wait longer than
+# this before its SIGKILL.
 graceful_timeout = env.int("GUNICORN_GRACEFUL_TIMEOUT", default=30)
 keepalive = 5
 # Recycle workers now and then, so a slow leak never takes a pod down. Not too often: a new
