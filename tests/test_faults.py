@@ -428,6 +428,24 @@ def queue_worker(lab: Lab, name: str) -> Iterator[LoggedProcess]:
         yield worker
 
 
+def assert_runs_again_once(lab: Lab, task_id: str, first: LoggedProcess, name: str) -> None:
+    """A worker started now runs the task `first` left unfinished after it took effect: the
+    task finds its effect recorded, returns it, and leaves the queue empty."""
+    with queue_worker(lab, name) as successor:
+        outcome = task_outcome(lab.service, task_id)
+        recorded = records_with(first.log(), task_id=task_id, event="heartbeat_recorded")
+        again = records_with(successor.log(), task_id=task_id, event="heartbeat_already_recorded")
+        assert len(recorded) == 1, first.log()
+        assert len(again) == 1, successor.log()
+        assert outcome["result"] == outcome["record"] == recorded[0]["at"], outcome
+        wait_for(
+            lambda: broker_backlog(lab, KILL_QUEUE) == (0, 0),
+            10,
+            "an empty queue",
+            successor.log(),
+        )
+
+
 def test_task_of_a_killed_worker_runs_again_on_another(lab_up: Lab) -> None:
     """SIGKILL a whole worker (main process and pool) after the task took effect; a worker
     started afterwards runs it again once the visibility timeout has passed, to the same effect."""
@@ -444,19 +462,7 @@ def test_task_of_a_killed_worker_runs_again_on_another(lab_up: Lab) -> None:
         doomed.kill(signal.SIGKILL)
     assert broker_backlog(lab_up, KILL_QUEUE) == (0, 1), "the task should wait unacknowledged"
 
-    with queue_worker(lab_up, "successor") as successor:
-        outcome = task_outcome(service, task_id)
-        recorded = records_with(doomed.log(), task_id=task_id, event="heartbeat_recorded")
-        again = records_with(successor.log(), task_id=task_id, event="heartbeat_already_recorded")
-        assert len(recorded) == 1, doomed.log()
-        assert len(again) == 1, successor.log()
-        assert outcome["result"] == outcome["record"] == recorded[0]["at"], outcome
-        wait_for(
-            lambda: broker_backlog(lab_up, KILL_QUEUE) == (0, 0),
-            10,
-            "an empty queue",
-            successor.log(),
-        )
+    assert_runs_again_once(lab_up, task_id, doomed, "successor")
 
 
 def wait_until_stalled(worker: LoggedProcess, marker: Path) -> None:
@@ -511,19 +517,7 @@ def test_task_cut_short_at_shutdown_runs_again_once(lab_up: Lab, then: str) -> N
     # unacknowledged for the visibility timeout.
     waiting = (1, 0) if then == "SIGQUIT" else (0, 1)
     assert broker_backlog(lab_up, KILL_QUEUE) == waiting, stopped.log()
-    with queue_worker(lab_up, f"after-{then.lower()}") as successor:
-        outcome = task_outcome(service, task_id)
-        recorded = records_with(stopped.log(), task_id=task_id, event="heartbeat_recorded")
-        again = records_with(successor.log(), task_id=task_id, event="heartbeat_already_recorded")
-        assert len(recorded) == 1, stopped.log()
-        assert len(again) == 1, successor.log()
-        assert outcome["result"] == outcome["record"] == recorded[0]["at"], outcome
-        wait_for(
-            lambda: broker_backlog(lab_up, KILL_QUEUE) == (0, 0),
-            10,
-            "an empty queue",
-            successor.log(),
-        )
+    assert_runs_again_once(lab_up, task_id, stopped, f"after-{then.lower()}")
 
 
 # --------------------------------------------------------------------------------------------
