@@ -19,11 +19,13 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 from support.bakes import read_dotenv, render_template
 from support.processes import run as run_command
 from support.processes import tail
 from support.servers import free_port
 from support.venvs import tool
+from test_kubernetes import assigned_number, env_default
 
 BUILD_TIMEOUT = 1200
 UP_TIMEOUT = 420
@@ -64,6 +66,20 @@ def test_compose_files_match_the_compose_spec(project: Path) -> None:
         "docker/docker-compose.dev.yml",
         cwd=project,
     )
+
+
+def test_compose_lets_processes_stop_gracefully(project: Path) -> None:
+    """Each stop grace period outlasts what the process may take after SIGTERM: gunicorn's
+    graceful timeout, Celery's task time limit (Docker's default is 10 s)."""
+    services = yaml.safe_load((project / "docker" / "docker-compose.yml").read_text())["services"]
+    graceful = env_default(project / "gunicorn.conf.py", "GUNICORN_GRACEFUL_TIMEOUT")
+    time_limit = assigned_number(
+        project / "config" / "settings" / "celery.py", "CELERY_TASK_TIME_LIMIT"
+    )
+    for service, needed in {"web": graceful, "worker": time_limit}.items():
+        period = services[service]["stop_grace_period"]
+        assert period.endswith("s"), period
+        assert int(period.removesuffix("s")) > needed, (service, period, needed)
 
 
 def test_dockerignore_keeps_secrets_and_local_state_out(project: Path) -> None:

@@ -13,6 +13,10 @@ own, which the tests stop and start again (the session's shared servers are neve
   took effect: the task is delivered again and completes, takes effect once, and no message is
   left in the queue or unacknowledged. A whole worker SIGKILLed the same way: a worker started
   afterwards runs the task again once CELERY_VISIBILITY_TIMEOUT (shortened here) has passed.
+* A worker stopped as a container is, SIGTERM first (Celery's warm shutdown): the task it is
+  running finishes there, once, and the worker exits 0; a second SIGTERM changes nothing. If it
+  is stopped harder while the task runs, by SIGQUIT (Celery's cold shutdown) or by SIGKILL once
+  the grace period is over, the task is delivered again to the next worker and takes effect once.
 * A gunicorn worker SIGKILLed: the master boots another, and /metrics still counts every request,
   the dead worker's included.
 
@@ -81,9 +85,10 @@ FAULT_INJECTION = textwrap.dedent(
     """Stall a task at a chosen point on its first delivery, so a test can SIGKILL it there.
 
     A task id "stall-before-<x>" stalls before the task runs; "stall-after-<x>" stalls once the
-    heartbeat has taken effect (right after it logs heartbeat_recorded), before it returns. The
-    stalled process writes its pid to $FAULT_STALL_DIR/<task id>; a redelivery finds that file
-    and runs normally.
+    heartbeat has taken effect (right after it logs heartbeat_recorded), before it returns;
+    "stall-pause-<x>" only pauses a few seconds before it runs, long enough to stop the worker
+    meanwhile. The stalled process writes its pid to $FAULT_STALL_DIR/<task id>; a redelivery
+    finds that file and runs normally.
     """
 
     import os
@@ -98,7 +103,7 @@ FAULT_INJECTION = textwrap.dedent(
     STALL_DIR = Path(os.environ["FAULT_STALL_DIR"])
 
 
-    def stall_once(task_id, point):
+    def stall_once(task_id, point, seconds=300):
         if not str(task_id).startswith(f"stall-{point}-"):
             return
         try:
@@ -107,12 +112,13 @@ FAULT_INJECTION = textwrap.dedent(
             return
         os.write(fd, str(os.getpid()).encode())
         os.close(fd)
-        time.sleep(300)
+        time.sleep(seconds)
 
 
     @task_prerun.connect
     def stall_before(task_id=None, **kwargs):
         stall_once(task_id, "before")
+        stall_once(task_id, "pause", seconds=4)
 
 
     class StallAfterRecording:
@@ -422,6 +428,24 @@ def queue_worker(lab: Lab, name: str) -> Iterator[LoggedProcess]:
         yield worker
 
 
+def assert_runs_again_once(lab: Lab, task_id: str, first: LoggedProcess, name: str) -> None:
+    """A worker started now runs the task `first` left unfinished after it took effect: the
+    task finds its effect recorded, returns it, and leaves the queue empty."""
+    with queue_worker(lab, name) as successor:
+        outcome = task_outcome(lab.service, task_id)
+        recorded = records_with(first.log(), task_id=task_id, event="heartbeat_recorded")
+        again = records_with(successor.log(), task_id=task_id, event="heartbeat_already_recorded")
+        assert len(recorded) == 1, first.log()
+        assert len(again) == 1, successor.log()
+        assert outcome["result"] == outcome["record"] == recorded[0]["at"], outcome
+        wait_for(
+            lambda: broker_backlog(lab, KILL_QUEUE) == (0, 0),
+            10,
+            "an empty queue",
+            successor.log(),
+        )
+
+
 def test_task_of_a_killed_worker_runs_again_on_another(lab_up: Lab) -> None:
     """SIGKILL a whole worker (main process and pool) after the task took effect; a worker
     started afterwards runs it again once the visibility timeout has passed, to the same effect."""
@@ -438,19 +462,62 @@ def test_task_of_a_killed_worker_runs_again_on_another(lab_up: Lab) -> None:
         doomed.kill(signal.SIGKILL)
     assert broker_backlog(lab_up, KILL_QUEUE) == (0, 1), "the task should wait unacknowledged"
 
-    with queue_worker(lab_up, "successor") as successor:
-        outcome = task_outcome(service, task_id)
-        recorded = records_with(doomed.log(), task_id=task_id, event="heartbeat_recorded")
-        again = records_with(successor.log(), task_id=task_id, event="heartbeat_already_recorded")
-        assert len(recorded) == 1, doomed.log()
-        assert len(again) == 1, successor.log()
-        assert outcome["result"] == outcome["record"] == recorded[0]["at"], outcome
-        wait_for(
-            lambda: broker_backlog(lab_up, KILL_QUEUE) == (0, 0),
-            10,
-            "an empty queue",
-            successor.log(),
-        )
+    assert_runs_again_once(lab_up, task_id, doomed, "successor")
+
+
+def wait_until_stalled(worker: LoggedProcess, marker: Path) -> None:
+    worker.wait_until(
+        lambda: marker.exists() and marker.read_text().isdigit(),
+        timeout=30,
+        what=f"running {marker.name}",
+    )
+
+
+def test_warm_shutdown_lets_the_running_task_finish(lab_up: Lab) -> None:
+    """SIGTERM to the worker's main process (a container's PID 1) while a task runs: the task
+    finishes on that worker, once, and the worker exits 0."""
+    service = lab_up.service
+    task_id = f"stall-pause-{uuid.uuid4()}"
+    with queue_worker(lab_up, "warm") as worker:
+        enqueue_heartbeat(service, task_id, queue=KILL_QUEUE)
+        wait_until_stalled(worker, lab_up.stall_dir / task_id)
+        os.kill(worker.pid, signal.SIGTERM)
+        time.sleep(0.5)
+        # Celery >= 5.5 ignores a second SIGTERM: only SIGQUIT turns a warm shutdown cold.
+        os.kill(worker.pid, signal.SIGTERM)
+        assert worker.process.wait(timeout=30) == 0, worker.log()
+    assert "Warm shutdown" in worker.log()
+    recorded = records_with(worker.log(), task_id=task_id, event="heartbeat_recorded")
+    assert len(recorded) == 1, worker.log()
+    outcome = task_outcome(service, task_id)
+    assert outcome["result"] == outcome["record"] == recorded[0]["at"], outcome
+    assert broker_backlog(lab_up, KILL_QUEUE) == (0, 0)
+
+
+@pytest.mark.parametrize("then", ["SIGQUIT", "SIGKILL"])
+def test_task_cut_short_at_shutdown_runs_again_once(lab_up: Lab, then: str) -> None:
+    """SIGTERM while a task that already took effect runs on, then a cold shutdown (SIGQUIT)
+    or the grace period's end (SIGKILL to every process, as the kubelet does): the next worker
+    runs the task again, to the same effect."""
+    service = lab_up.service
+    task_id = f"stall-after-{uuid.uuid4()}"
+    with queue_worker(lab_up, f"stopped-by-{then.lower()}") as stopped:
+        enqueue_heartbeat(service, task_id, queue=KILL_QUEUE)
+        wait_until_stalled(stopped, lab_up.stall_dir / task_id)
+        os.kill(stopped.pid, signal.SIGTERM)
+        time.sleep(1)  # the grace period, while the warm shutdown waits for the task
+        assert stopped.alive(), "the warm shutdown should wait for the running task"
+        if then == "SIGQUIT":
+            os.kill(stopped.pid, signal.SIGQUIT)
+            stopped.process.wait(timeout=30)
+        else:
+            stopped.kill(signal.SIGKILL)
+    assert "Warm shutdown" in stopped.log()
+    # A cold shutdown puts the task back in the queue on its way out; after a SIGKILL it waits
+    # unacknowledged for the visibility timeout.
+    waiting = (1, 0) if then == "SIGQUIT" else (0, 1)
+    assert broker_backlog(lab_up, KILL_QUEUE) == waiting, stopped.log()
+    assert_runs_again_once(lab_up, task_id, stopped, f"after-{then.lower()}")
 
 
 # --------------------------------------------------------------------------------------------

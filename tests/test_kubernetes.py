@@ -11,6 +11,7 @@ references between resources, settings, and that no Secret carries a value.
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -572,6 +573,81 @@ def test_worker_liveness_pings_its_own_node(rendered: Rendered, bake: Bake) -> N
     assert probe["timeoutSeconds"] > int(ping_timeout[1])
     settings = config_map(rendered, bake)["data"]
     assert probe["initialDelaySeconds"] > int(settings["DATABASE_WAIT_TIMEOUT"])
+
+
+# --------------------------------------------------------------------------------------------
+# Shutdown: grace periods against the processes' own timeouts
+# --------------------------------------------------------------------------------------------
+
+
+def number(node: ast.expr) -> int:
+    """An integer literal, or a product or sum of them (`5 * 60`)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, int):
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        return number(node.left) * number(node.right)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return number(node.left) + number(node.right)
+    raise AssertionError(f"not a constant number: {ast.unparse(node)}")
+
+
+def env_default(path: Path, variable: str) -> int:
+    """The default of the one `env.<type>("VARIABLE", default=...)` that `path` reads."""
+    defaults = [
+        keyword.value
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, ast.Call)
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and node.args[0].value == variable
+        for keyword in node.keywords
+        if keyword.arg == "default"
+    ]
+    assert len(defaults) == 1, f"{path.name} should read {variable} once, with a default"
+    return number(defaults[0])
+
+
+def assigned_number(path: Path, name: str) -> int:
+    """The constant a module assigns to `name`."""
+    for node in ast.parse(path.read_text("utf-8")).body:
+        if isinstance(node, ast.Assign) and [ast.unparse(t) for t in node.targets] == [name]:
+            return number(node.value)
+    raise AssertionError(f"{path.name} assigns no {name}")
+
+
+def setting(settings: dict[str, str], path: Path, variable: str) -> int:
+    """What a pod runs with: the ConfigMap's value, else the default where it is read."""
+    return int(settings[variable]) if variable in settings else env_default(path, variable)
+
+
+def test_web_pods_stop_within_their_grace_period(rendered: Rendered, bake: Bake) -> None:
+    """The preStop sleep, then gunicorn's graceful stop, end before the kubelet's SIGKILL."""
+    spec = pod_template(rendered.workload("web"))["spec"]
+    container = spec["containers"][0]
+    settings = config_map(rendered, bake)["data"]
+    command = container["lifecycle"]["preStop"]["exec"]["command"]
+    assert command[0] == "sleep", command
+    pre_stop = int(command[1])
+    graceful = setting(settings, bake.project / "gunicorn.conf.py", "GUNICORN_GRACEFUL_TIMEOUT")
+    assert pre_stop > 0, "endpoint removal needs time to reach every proxy"
+    assert pre_stop + graceful <= spec["terminationGracePeriodSeconds"], (pre_stop, graceful)
+    # A request may take GUNICORN_TIMEOUT; the graceful stop lets one that started finish.
+    assert graceful >= int(settings["GUNICORN_TIMEOUT"])
+
+
+def test_worker_pods_let_celery_end_a_task_at_its_limit(rendered: Rendered, bake: Bake) -> None:
+    """Time limit < grace period < visibility timeout: a task at its hard limit is ended by
+    Celery (and recorded as failed), not by the pod's SIGKILL, which would leave it to be
+    delivered again and killed again; a task cut short by the SIGKILL runs again only once
+    no worker can still be running it."""
+    spec = pod_template(rendered.workload("worker"))["spec"]
+    settings = config_map(rendered, bake)["data"]
+    celery_settings = bake.project / "config" / "settings" / "celery.py"
+    time_limit = assigned_number(celery_settings, "CELERY_TASK_TIME_LIMIT")
+    soft_limit = assigned_number(celery_settings, "CELERY_TASK_SOFT_TIME_LIMIT")
+    visibility = setting(settings, celery_settings, "CELERY_VISIBILITY_TIMEOUT")
+    grace = spec["terminationGracePeriodSeconds"]
+    assert soft_limit < time_limit < grace < visibility, (soft_limit, time_limit, grace, visibility)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """gunicorn settings; gunicorn reads this file from the working directory on every start.
 
 Everything a deployment tunes comes from the environment (or .env): GUNICORN_HOST, PORT,
-WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT, GUNICORN_ACCESS_LOG, LOG_FORMAT, LOG_LEVEL
+WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT, GUNICORN_GRACEFUL_TIMEOUT,
+GUNICORN_MAX_REQUESTS, GUNICORN_MAX_REQUESTS_JITTER, GUNICORN_ACCESS_LOG, LOG_FORMAT, LOG_LEVEL
 and PROMETHEUS_MULTIPROC_DIR.
 """
 
@@ -37,13 +38,16 @@ bind = f"{bind_host}:{env.int('PORT', default=8000)}"
 workers = env.int("WEB_CONCURRENCY", default=2)
 threads = env.int("GUNICORN_THREADS", default=1)
 timeout = env.int("GUNICORN_TIMEOUT", default=30)
-graceful_timeout = 30
+# On SIGTERM (the process stopping) or SIGHUP (a reload), workers finish the requests they hold
+# for up to this long before they are killed; whatever stops the process must wait longer than
+# this before its SIGKILL.
+graceful_timeout = env.int("GUNICORN_GRACEFUL_TIMEOUT", default=30)
 keepalive = 5
 # Recycle workers now and then, so a slow leak never takes a pod down. Not too often: a new
 # worker imports Django again (a second or so of CPU), and each dead worker leaves its metrics
 # files behind for /metrics to merge; at 2000, a loaded worker restarted every few seconds.
-max_requests = 20000
-max_requests_jitter = 2000
+max_requests = env.int("GUNICORN_MAX_REQUESTS", default=20000)
+max_requests_jitter = env.int("GUNICORN_MAX_REQUESTS_JITTER", default=2000)
 # Trust X-Forwarded-* only from a proxy in the same pod or on the host.
 forwarded_allow_ips = env.str("FORWARDED_ALLOW_IPS", default="127.0.0.1,::1")
 # The control socket lives under $HOME, which a read-only container filesystem cannot hold.

@@ -29,7 +29,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A task whose whole worker vanished (SIGKILL, OOM, lost node) is delivered again after this
-    # many seconds; it must exceed the task time limit, or a long task would run twice.
+    # many seconds; it must exceed the task time limit and the grace period a stopping worker
+    # gets before its SIGKILL, or a task still running would run twice.
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=10 * 60),
     # Every worker looks for such tasks every 10 s (kombu's default looks every 100 s).
     "unacked_restore_interval": 10,
