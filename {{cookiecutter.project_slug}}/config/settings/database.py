@@ -1,6 +1,7 @@
 """The database: MySQL 8 (or MariaDB) through mysqlclient, wrapped by django-prometheus for metrics.
 
-DATABASE_URL names the primary; DATABASE_REPLICA_URL, when set, a replica that takes the reads.
+DATABASE_URL names the primary; DATABASE_REPLICA_URL, when set, a replica that takes the reads
+while it answers and keeps up (core/database/replica.py).
 """
 
 from typing import Any
@@ -37,9 +38,20 @@ def database_from_url(variable: str) -> dict[str, Any]:
     return config
 
 
+def seconds_from_env(variable: str, default: float) -> float:
+    seconds = env.float(variable, default=default)
+    if seconds < 0:
+        raise ImproperlyConfigured(f"{variable} must be zero or more seconds.")
+    return seconds
+
+
 DATABASES = {"default": database_from_url("DATABASE_URL")}
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = database_from_url("DATABASE_REPLICA_URL")
     # Tests see one database: the replica alias reads the primary's test database.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["core.database.router.PrimaryReplicaRouter"]
+# Reads leave the replica while it is unreachable or further behind the primary than this, and
+# each process tries it again after DATABASE_REPLICA_RECHECK_SECONDS.
+DATABASE_REPLICA_MAX_LAG_SECONDS = seconds_from_env("DATABASE_REPLICA_MAX_LAG_SECONDS", 10.0)
+DATABASE_REPLICA_RECHECK_SECONDS = seconds_from_env("DATABASE_REPLICA_RECHECK_SECONDS", 5.0)
