@@ -21,7 +21,6 @@ from __future__ import annotations
 import secrets
 import textwrap
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,9 +83,15 @@ PROBE_URLS = textwrap.dedent(
 )
 
 
-def execute(server: MySQLExecutor, sql: str, *params: Any) -> tuple[Any, ...] | None:
-    """Run one statement as the server's superuser; its first row, if any."""
-    connection = MysqlServer.of(server).connect()
+def execute(
+    server: MySQLExecutor, sql: str, *params: Any, database: str | None = None
+) -> tuple[Any, ...] | None:
+    """Run one statement as the server's superuser (in `database`); its first row, if any."""
+    import MySQLdb
+
+    kwargs = MysqlServer.of(server).admin_connect_kwargs
+    connection = MySQLdb.connect(**kwargs, **({"database": database} if database else {}))
+    connection.autocommit(True)
     try:
         cursor = connection.cursor()
         cursor.execute(sql, params or None)
@@ -101,7 +106,9 @@ def caught_up(primary: MySQLExecutor, replica: MySQLExecutor, timeout: int = 30)
     status = execute(primary, "SHOW MASTER STATUS")
     assert status, "the primary writes no binary log"
     waited = execute(replica, "SELECT MASTER_POS_WAIT(%s, %s, %s)", status[0], status[1], timeout)
-    assert waited is not None and waited[0] is not None and waited[0] >= 0, waited
+    assert waited is not None, status
+    assert waited[0] is not None, "the replica's SQL thread is not running"
+    assert waited[0] >= 0, f"the replica did not catch up within {timeout}s"
 
 
 def start_replication(primary: MySQLExecutor, replica: MySQLExecutor) -> None:
@@ -214,9 +221,10 @@ def replication(
             only_on_replica = "only-on-the-replica"
             execute(
                 replica,
-                f"INSERT INTO `{services.database_name}`.auth_group (id, name) VALUES (%s, %s)",
+                "INSERT INTO auth_group (id, name) VALUES (%s, %s)",
                 10**9,
                 only_on_replica,
+                database=services.database_name,
             )
             yield Replication(
                 service,
@@ -276,8 +284,9 @@ def test_reads_go_to_the_replica_and_writes_to_the_primary(replicating: Replicat
     written = service.request("POST", "/probe/write-then-read").json()
     on_primary = execute(
         replicating.primary,
-        f"SELECT COUNT(*) FROM `{replicating.database}`.auth_group WHERE name = %s",
+        "SELECT COUNT(*) FROM auth_group WHERE name = %s",
         written["name"],
+        database=replicating.database,
     )
     assert on_primary == (1,)
     assert ready(service)["status"] == "ok"
@@ -342,9 +351,7 @@ def test_lag_over_the_limit_is_exported_and_sends_reads_to_the_primary(
     assert metric_value(service.scrape(), "database_replica_lag_seconds") > MAX_LAG
     for _ in range(4):  # both workers
         assert read(service, written["name"]) == {"read_from": "default", "seen": True}
-    assert metric_value(
-        service.scrape(), "database_replica_fallback_reads_total", reason="lagging"
-    )
+    assert metric_value(service.scrape(), "database_replica_fallback_reads_total", reason="lagging")
 
     set_delay(replicating.replica, 0)
     caught_up(replicating.primary, replicating.replica)

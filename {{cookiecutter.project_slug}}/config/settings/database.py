@@ -39,7 +39,7 @@ def database_from_url(variable: str) -> dict[str, Any]:
 
 
 def seconds_from_env(variable: str, default: float) -> float:
-    seconds = env.float(variable, default=default)
+    seconds: float = env.float(variable, default=default)
     if seconds < 0:
         raise ImproperlyConfigured(f"{variable} must be zero or more seconds.")
     return seconds

@@ -15,6 +15,7 @@ from django.db.utils import ConnectionHandler
 from django.test import override_settings
 from prometheus_client import REGISTRY
 
+from core.database.read_your_writes import read_your_writes
 from core.database.replica import ReplicaStatus, replication_lag
 from core.database.router import PrimaryReplicaRouter
 
@@ -31,10 +32,14 @@ class Clock:
 
 @pytest.fixture
 def handler() -> Iterator[ConnectionHandler]:
-    """A primary and a replica alias, both on the test database."""
+    """A primary and a replica alias, both on the test database, in a scope with no write yet.
+
+    (The test's own database setup wrote outside any scope, which pins this thread's reads.)
+    """
     primary = dict(connections.settings["default"])
     handler = ConnectionHandler({"default": primary, "replica": dict(primary)})
-    yield handler
+    with read_your_writes():
+        yield handler
     handler.close_all()
 
 

@@ -60,8 +60,14 @@ def test_recent_results_are_reused_until_they_are_too_old() -> None:
 
 
 def test_a_failing_replica_alone_degrades_readiness_without_failing_it() -> None:
-    replica_down = [CheckResult("database:default", True, 1.0), CheckResult("database:replica", False, 1.0)]
-    primary_down = [CheckResult("database:default", False, 1.0), CheckResult("database:replica", False, 1.0)]
+    replica_down = [
+        CheckResult("database:default", True, 1.0),
+        CheckResult("database:replica", False, 1.0),
+    ]
+    primary_down = [
+        CheckResult("database:default", False, 1.0),
+        CheckResult("database:replica", False, 1.0),
+    ]
 
     assert readiness_status([CheckResult("database:default", True, 1.0)]) == ("ok", 200)
     assert readiness_status(replica_down) == ("degraded", 200)
