@@ -18,10 +18,12 @@ below) that report which alias served their reads.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import textwrap
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -194,7 +196,14 @@ def replication(
     (run_dir / "probe" / "replica_probe_settings.py").write_text(PROBE_SETTINGS)
     (run_dir / "probe" / "replica_probe_urls.py").write_text(PROBE_URLS)
     primary, replica = mysql_executors(request, run_dir)
-    with primary, replica:
+    with contextlib.ExitStack() as stack, ThreadPoolExecutor(max_workers=2) as pool:
+        # Started side by side: each first runs mysql_install_db, seconds on a busy machine.
+        started = {server: pool.submit(server.start) for server in (primary, replica)}
+        for server, start in started.items():
+            if start.exception() is None:
+                stack.callback(server.stop)
+        for start in started.values():
+            start.result()  # the first failure, once every server that started will be stopped
         start_replication(primary, replica)
         services = servers.provision(MysqlServer.of(primary), redis_server, "replica")
         user = services.database_user
