@@ -4,7 +4,7 @@ A replica applies the primary's writes a moment later; a request that saves a ro
 reads it (a redirect target, a serializer reloading a relation, a count) would otherwise read
 the row as it was. ReadYourWritesMiddleware opens one scope per request; the router notes each
 write in the current scope and sends the scope's later reads to the primary. Outside any scope
-(a Celery task, a management command), a write sends the rest of that thread's reads to the
+(a background task, a management command), a write sends the rest of that thread's reads to the
 primary: correct, if it spares the replica less.
 """
 
