@@ -22,7 +22,7 @@ import contextlib
 import secrets
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -263,9 +263,24 @@ def read(service: Service, name: str) -> dict[str, Any]:
     return body
 
 
-def reads_from_replica_again(service: Service, only_on_replica: str) -> Callable[[], bool]:
-    """Whether every worker (asked four times) reads the replica's own group again."""
-    return lambda: all(read(service, only_on_replica)["seen"] for _ in range(4))
+def wait_until_reads_return_to_the_replica(replication: Replication) -> None:
+    """Every worker (asked four times in a row) reads the replica's own group again."""
+    service = replication.service
+    wait_for(
+        lambda: all(read(service, replication.only_on_replica)["seen"] for _ in range(4)),
+        10,
+        "reads from the replica again",
+        service.web.log(),
+    )
+
+
+def write_held_back_by_the_replica(replication: Replication) -> dict[str, Any]:
+    """A request that writes and reads a group while the replica delays every event by 60 s."""
+    set_delay(replication.replica, 60)
+    response = replication.service.request("POST", "/probe/write-then-read")
+    assert response.status_code == 200, response.text
+    written: dict[str, Any] = response.json()
+    return written
 
 
 def sign_in(replication: Replication) -> str:
@@ -304,15 +319,12 @@ def test_reads_go_to_the_replica_and_writes_to_the_primary(replicating: Replicat
 def test_a_request_reads_its_own_write_while_the_replica_lags_behind(
     replicating: Replication,
 ) -> None:
-    service = replicating.service
-    set_delay(replicating.replica, 60)
-
-    written = service.request("POST", "/probe/write-then-read").json()
+    written = write_held_back_by_the_replica(replicating)
 
     assert written["seen"], written
     assert written["read_from"] == "default", written
     # Another request reads the replica, which has not applied the write yet.
-    assert read(service, written["name"]) == {"read_from": "replica", "seen": False}
+    assert read(replicating.service, written["name"]) == {"read_from": "replica", "seen": False}
 
 
 def test_a_stopped_replica_sends_reads_to_the_primary_and_back(
@@ -336,12 +348,7 @@ def test_a_stopped_replica_sends_reads_to_the_primary_and_back(
     assert fallbacks >= 1
 
     replicating.replica.start()
-    wait_for(
-        reads_from_replica_again(service, replicating.only_on_replica),
-        10,
-        "reads from the replica again",
-        service.web.log(),
-    )
+    wait_until_reads_return_to_the_replica(replicating)
     assert records_with(service.web.log(), event="database_replica_usable_again")
     assert sign_in(replicating)
 
@@ -350,8 +357,7 @@ def test_lag_over_the_limit_is_exported_and_sends_reads_to_the_primary(
     replicating: Replication,
 ) -> None:
     service = replicating.service
-    set_delay(replicating.replica, 60)
-    written = service.request("POST", "/probe/write-then-read").json()
+    written = write_held_back_by_the_replica(replicating)
     time.sleep(MAX_LAG + RECHECK + 0.5)  # the delayed write ages past the limit
 
     readiness = ready(service)
@@ -364,10 +370,5 @@ def test_lag_over_the_limit_is_exported_and_sends_reads_to_the_primary(
 
     set_delay(replicating.replica, 0)
     caught_up(replicating.primary, replicating.replica)
-    wait_for(
-        reads_from_replica_again(service, replicating.only_on_replica),
-        10,
-        "reads from the replica again",
-        service.web.log(),
-    )
+    wait_until_reads_return_to_the_replica(replicating)
     assert metric_value(service.scrape(), "database_replica_lag_seconds") <= MAX_LAG
