@@ -81,6 +81,7 @@ def test_a_stopped_replica_sends_reads_to_the_primary_until_a_recheck_finds_it_b
         start(handler)
         clock.now += 4  # back, but not tried again before the recheck: no connect per query
         assert router.db_for_read(Group) == "default"
+        assert handler["replica"].connection is None
         clock.now += 1
         assert router.db_for_read(Group) == "replica"
 
