@@ -1,6 +1,7 @@
 """Application metrics and the /metrics endpoint (see contracts/metrics.yaml).
 
-django-prometheus supplies request, database and cache metrics. Under gunicorn every worker writes
+django-prometheus supplies request, database and cache metrics; this module adds the version,
+the readiness checks and the read replica's lag and fallbacks. Under gunicorn every worker writes
 its samples to PROMETHEUS_MULTIPROC_DIR and the export merges them, so a scrape sees the whole
 pod, whichever worker answers it.
 """
@@ -10,7 +11,7 @@ import hmac
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django_prometheus.exports import ExportToDjangoView
-from prometheus_client import Gauge
+from prometheus_client import Counter, Gauge
 
 from core.errors import error_response
 
@@ -31,6 +32,17 @@ HEALTH_CHECK_LATENCY = Gauge(
     "How long the readiness check last took: a round trip to the dependency it checks.",
     ["check"],
     multiprocess_mode="mostrecent",
+)
+REPLICA_LAG = Gauge(
+    "database_replica_lag_seconds",
+    "How far the read replica was behind the primary when last measured; +Inf while "
+    "replication is stopped.",
+    multiprocess_mode="mostrecent",
+)
+REPLICA_FALLBACK_READS = Counter(
+    "database_replica_fallback_reads",
+    "Reads sent to the primary because the replica was unreachable or lagging.",
+    ["reason"],
 )
 
 

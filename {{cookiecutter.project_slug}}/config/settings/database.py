@@ -1,8 +1,9 @@
 """The database: MySQL 8 (or MariaDB) through mysqlclient, wrapped by django-prometheus for metrics.
 
-DATABASE_URL names the primary; DATABASE_REPLICA_URL, when set, a replica that takes the reads.
-DATABASE_PASSWORD (DATABASE_REPLICA_PASSWORD) replaces the password in the URL, so the password
-alone can come from a secret file (DATABASE_PASSWORD_FILE) while the URL stays plain configuration.
+DATABASE_URL names the primary; DATABASE_REPLICA_URL, when set, a replica that takes the reads
+while it answers and keeps up (core/database/replica.py). DATABASE_PASSWORD
+(DATABASE_REPLICA_PASSWORD) replaces the password in the URL, so the password alone can come
+from a secret file (DATABASE_PASSWORD_FILE) while the URL stays plain configuration.
 """
 
 from typing import Any
@@ -42,9 +43,20 @@ def database_from_url(variable: str) -> dict[str, Any]:
     return config
 
 
+def seconds_from_env(variable: str, default: float) -> float:
+    seconds: float = env.float(variable, default=default)
+    if seconds < 0:
+        raise ImproperlyConfigured(f"{variable} must be zero or more seconds.")
+    return seconds
+
+
 DATABASES = {"default": database_from_url("DATABASE_URL")}
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = database_from_url("DATABASE_REPLICA_URL")
     # Tests see one database: the replica alias reads the primary's test database.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["core.database.router.PrimaryReplicaRouter"]
+# Reads leave the replica while it is unreachable or further behind the primary than this, and
+# each process tries it again after DATABASE_REPLICA_RECHECK_SECONDS.
+DATABASE_REPLICA_MAX_LAG_SECONDS = seconds_from_env("DATABASE_REPLICA_MAX_LAG_SECONDS", 10.0)
+DATABASE_REPLICA_RECHECK_SECONDS = seconds_from_env("DATABASE_REPLICA_RECHECK_SECONDS", 5.0)

@@ -43,6 +43,9 @@ MIDDLEWARE = [
     "django_structlog.middlewares.RequestMiddleware",
     "core.middleware.request_id.RequestIdHeaderMiddleware",
     "core.middleware.monitoring.MonitoringEndpointsMiddleware",
+    # Around everything that may touch the database: a request's reads after its first write
+    # go to the primary.
+    "core.middleware.read_your_writes.ReadYourWritesMiddleware",
     # Ahead of everything that may answer (HTTPS redirect, WhiteNoise, CommonMiddleware), so
     # those answers carry the CORS headers too.
     "corsheaders.middleware.CorsMiddleware",

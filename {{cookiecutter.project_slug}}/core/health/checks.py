@@ -1,6 +1,9 @@
 """Readiness checks: each touches one dependency and raises when it cannot be used.
 
 settings.READINESS_CHECKS names the checks besides the databases, by dotted path.
+The replica's check is optional: when it alone fails, readiness_status() answers "degraded"
+with a 200, because reads fall back to the primary and every pod shares the one replica, so
+failing them all would take the whole service out for a loss it survives.
 run_checks() runs them side by side in threads and stops waiting after a timeout, so a dead
 dependency makes /ready answer 503 quickly instead of hanging the probe. RecentResults lets a
 process reuse one round of results for a moment, so a burst of probes costs the dependencies one
@@ -23,7 +26,13 @@ from django.core.cache import cache, caches
 from django.db import connections
 from django.utils.module_loading import import_string
 
+from core.database.replica import replication_lag
+from core.database.router import REPLICA
+from core.metrics import REPLICA_LAG
+
 Check = Callable[[], None]
+# Checks whose failure leaves the service able to serve: /ready says "degraded", still 200.
+OPTIONAL_CHECKS = frozenset({f"database:{REPLICA}"})
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,10 @@ class CacheRoundTripError(Exception):
     """The cache accepted a value but did not give it back."""
 
 
+class ReplicaLagging(Exception):
+    """The replica is further behind the primary than DATABASE_REPLICA_MAX_LAG_SECONDS."""
+
+
 def check_database(alias: str) -> None:
     try:
         with connections[alias].cursor() as cursor:
@@ -54,6 +67,19 @@ def check_database(alias: str) -> None:
     finally:
         # Checks run in short-lived threads: close the thread's connection with it.
         connections[alias].close()
+
+
+def check_replica(alias: str = REPLICA) -> None:
+    """The replica answers and is within DATABASE_REPLICA_MAX_LAG_SECONDS of the primary."""
+    try:
+        lag = replication_lag(connections[alias])
+    finally:
+        connections[alias].close()
+    if lag is None:
+        return
+    REPLICA_LAG.set(lag)
+    if lag > settings.DATABASE_REPLICA_MAX_LAG_SECONDS:
+        raise ReplicaLagging
 
 
 def check_cache() -> None:
@@ -87,11 +113,22 @@ def registered_checks() -> dict[str, Check]:
     """Every database alias and each check named in settings.READINESS_CHECKS."""
     load_client_modules()
     checks: dict[str, Check] = {
-        f"database:{alias}": partial(check_database, alias) for alias in settings.DATABASES
+        f"database:{alias}": partial(check_replica if alias == REPLICA else check_database, alias)
+        for alias in settings.DATABASES
     }
     for name, path in settings.READINESS_CHECKS.items():
         checks[name] = import_string(path)
     return checks
+
+
+def readiness_status(results: list[CheckResult]) -> tuple[str, int]:
+    """The body's status and the HTTP status: ok, degraded (optional checks failing), unavailable."""
+    failing = {result.name for result in results if not result.ok}
+    if not failing:
+        return "ok", 200
+    if failing <= OPTIONAL_CHECKS:
+        return "degraded", 200
+    return "unavailable", 503
 
 
 def _timed(name: str, check: Check) -> CheckResult:

@@ -1,7 +1,8 @@
 """Liveness and readiness probes (see contracts/health.yaml).
 
 /healthz says the process can answer and touches no dependency, so a database outage never gets
-healthy pods restarted. /ready says whether the pod should receive traffic.
+healthy pods restarted. /ready says whether the pod should receive traffic: 503 when a dependency
+it cannot serve without fails, 200 "degraded" when only the read replica does.
 """
 
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.views.decorators.cache import never_cache
 
 from core.metrics import HEALTH_CHECK_LATENCY, HEALTH_CHECK_STATUS
 
-from .checks import RecentResults, registered_checks, run_checks
+from .checks import RecentResults, readiness_status, registered_checks, run_checks
 
 RECENT = RecentResults()
 
@@ -29,9 +30,6 @@ def readiness(request: HttpRequest) -> JsonResponse:
     for result in results:
         HEALTH_CHECK_STATUS.labels(check=result.name).set(1 if result.ok else 0)
         HEALTH_CHECK_LATENCY.labels(check=result.name).set(result.latency_ms / 1000)
-    ready = all(result.ok for result in results)
-    body = {
-        "status": "ok" if ready else "unavailable",
-        "checks": {result.name: result.as_dict() for result in results},
-    }
-    return JsonResponse(body, status=200 if ready else 503)
+    status, code = readiness_status(results)
+    body = {"status": status, "checks": {result.name: result.as_dict() for result in results}}
+    return JsonResponse(body, status=code)

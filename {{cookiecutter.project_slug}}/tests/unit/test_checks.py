@@ -2,7 +2,7 @@
 
 import time
 
-from core.health.checks import CheckResult, RecentResults, run_checks
+from core.health.checks import CheckResult, RecentResults, readiness_status, run_checks
 
 
 def passing() -> None:
@@ -57,3 +57,18 @@ def test_recent_results_are_reused_until_they_are_too_old() -> None:
 
     assert recent.get(0, run) is not first
     assert len(rounds) == 2
+
+
+def test_a_failing_replica_alone_degrades_readiness_without_failing_it() -> None:
+    replica_down = [
+        CheckResult("database:default", True, 1.0),
+        CheckResult("database:replica", False, 1.0),
+    ]
+    primary_down = [
+        CheckResult("database:default", False, 1.0),
+        CheckResult("database:replica", False, 1.0),
+    ]
+
+    assert readiness_status([CheckResult("database:default", True, 1.0)]) == ("ok", 200)
+    assert readiness_status(replica_down) == ("degraded", 200)
+    assert readiness_status(primary_down) == ("unavailable", 503)
