@@ -27,3 +27,6 @@ AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Failures only: the access log already records every sign-in, and this table would grow forever.
 AXES_DISABLE_ACCESS_LOG = True
+# No start-up banner: every management command would log it, into output that is data
+# (`manage.py db_setup_sql | mysql`).
+AXES_VERBOSE = False
