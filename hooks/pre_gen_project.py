@@ -73,6 +73,10 @@ PROJECT_IMPORTS = frozenset(
         "django_permissions_policy",
         "whitenoise",
         "corsheaders",
+        "opentelemetry",
+        "sentry_sdk",
+        "google",  # protobuf, beneath OpenTelemetry's exporter
+        "wrapt",
         "gunicorn",
         "packaging",
         "pytest",

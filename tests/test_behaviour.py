@@ -218,14 +218,23 @@ class StaffLogin:
 
 @pytest.fixture(scope="class")
 def staff_login(service: Service) -> StaffLogin:
+    return sign_in_staff(service)
+
+
+def sign_in_staff(service: Service, staff: Mapping[str, str] | None = None) -> StaffLogin:
+    """Create a staff user (STAFF unless given) and sign in through the admin's form.
+
+    The service must serve the admin at ADMIN_URL.
+    """
+    staff = staff or STAFF
     password = secrets.token_urlsafe(24)
     # createsuperuser --noinput takes the login field and REQUIRED_FIELDS from these, whether
     # the user model signs in by username (Django's) or by e-mail address.
-    answers = {f"DJANGO_SUPERUSER_{field.upper()}": value for field, value in STAFF.items()}
+    answers = {f"DJANGO_SUPERUSER_{field.upper()}": value for field, value in staff.items()}
     answers["DJANGO_SUPERUSER_PASSWORD"] = password
     service.bake.manage("createsuperuser", "--noinput", env={**service.env, **answers})
     login_field = service.bake.manage("shell", "-c", USERNAME_FIELD, env=service.env)
-    username = STAFF[login_field.stdout.split()[-1]]
+    username = staff[login_field.stdout.split()[-1]]
     admin = f"/{ADMIN_URL}"
     cookies: dict[str, str] = {}
     form = service.get(f"{admin}login/", cookies=cookies)

@@ -71,3 +71,17 @@ def validate_redis_url(variable: str, url: str) -> None:
         raise ImproperlyConfigured(
             f"{variable} must look like redis://host:6379/0 (a port and a database number)."
         )
+
+
+def validate_traces_exporter(value: str) -> None:
+    """Traces go out over OTLP or nowhere: the only exporter the service ships."""
+    if value.strip().lower() not in {"otlp", "none"}:
+        raise ImproperlyConfigured("OTEL_TRACES_EXPORTER must be 'otlp' or 'none'.")
+
+
+def validate_otlp_protocol(value: str) -> None:
+    """The service ships the OTLP/HTTP exporter (protobuf), not the gRPC one."""
+    if value.strip().lower() != "http/protobuf":
+        raise ImproperlyConfigured(
+            "OTEL_EXPORTER_OTLP_PROTOCOL must be 'http/protobuf', the exporter the service ships."
+        )
