@@ -9,7 +9,8 @@ the envelope endpoint). It proves:
 * a staff request that enqueues a task, sent with a caller's W3C traceparent, continues that
   trace: its HTTP span, SQL spans (mysqlclient) and Redis spans arrive, and the task's span on
   the worker descends from the request's span, in the same trace;
-* both gunicorn workers export spans, each under its own service.instance.id;
+* both gunicorn workers export spans, each under its own service.instance.id, and a worker
+  stopped gracefully (SIGTERM) sends the spans it still held;
 * the JSON log lines written inside a span carry that span's trace_id and span_id;
 * a receiver that hangs, then one that is gone, slows no request: latencies are measured and
   printed against the receiver answering;
@@ -35,9 +36,11 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Self
 
 import pytest
+import requests
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from support.bakes import Bake
@@ -47,6 +50,7 @@ from test_behaviour import (
     ADMIN_URL,
     Service,
     booted_workers,
+    entrypoint,
     records_with,
     running_service,
     sign_in_staff,
@@ -118,6 +122,7 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
+        # Rebinds the same port after stop(): ThreadingHTTPServer allows address reuse.
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -402,11 +407,15 @@ def test_a_hanging_or_dead_receiver_slows_no_request(traced: Traced) -> None:
     """Spans are exported off the request path: the figures are printed for the report."""
     service, otlp = traced.service, traced.otlp
     answering = latencies(service)
-    otlp.hang()
-    time.sleep(0.5)  # the exporters are now waiting on the receiver
-    hanging = latencies(service)
-    otlp.stop()
-    dead = latencies(service)
+    try:
+        otlp.hang()
+        time.sleep(0.5)  # the exporters are now waiting on the receiver
+        hanging = latencies(service)
+        otlp.stop()
+        dead = latencies(service)
+    finally:
+        otlp.stop()
+        otlp.start()  # on the same port, for the tests that run after this one
     print(f"\nreceiver answering: {summary(answering)}")
     print(f"receiver hanging:   {summary(hanging)}")
     print(f"receiver gone:      {summary(dead)}")
@@ -467,3 +476,42 @@ def test_an_unhandled_error_reaches_sentry_tagged_and_without_secrets(traced: Tr
     assert "request_failed" in logged, logged
     for name, value in credentials.items():
         assert value not in logged, f"the request's log lines hold {name}"
+
+
+def test_a_worker_stopping_gracefully_sends_the_spans_it_still_holds(
+    traced: Traced, tmp_path: Path
+) -> None:
+    """Another gunicorn (1 worker) that would export only every 10 minutes, then SIGTERM.
+
+    The spans of its requests reach the receiver only because worker_exit flushes them.
+    """
+    service, otlp = traced.service, traced.otlp
+    port = free_port()
+    env = {
+        **service.env,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "OTEL_BSP_SCHEDULE_DELAY": "600000",
+    }
+    base_url = f"http://127.0.0.1:{port}"
+    with service.bake.start("web-flush", entrypoint("web"), tmp_path, env=env) as web:
+        web.wait_until(
+            lambda: requests.get(f"{base_url}/healthz", timeout=2).status_code == 200,
+            timeout=90,
+            what="answering /healthz",
+        )
+        callers = [traceparent() for _ in range(3)]
+        for _, _, header in callers:
+            response = requests.get(
+                f"{base_url}/api/v1/info/", headers={"traceparent": header}, timeout=10
+            )
+            assert response.status_code == 200, response.text
+        sent = {trace_id for trace_id, _, _ in callers}
+        time.sleep(1)
+        early = [span for span in list(otlp.spans) if span.trace_id in sent]
+        assert early == [], "spans left before the worker stopped: nothing here tests the flush"
+        web.stop()  # SIGTERM, as a deployment or max_requests recycling stops a worker
+    wait_until(
+        lambda: sent <= {span.trace_id for span in list(otlp.spans)},
+        "the spans the worker sent as it exited",
+    )
