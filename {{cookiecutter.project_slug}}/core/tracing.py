@@ -59,7 +59,9 @@ def start_tracing() -> TracerProvider | None:
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    provider = TracerProvider(resource=process_resource())
+    # Flushed by stop_tracing() from the process's exit hook, not atexit, which a Celery pool
+    # process never runs (it leaves with os._exit).
+    provider = TracerProvider(resource=process_resource(), shutdown_on_exit=False)
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     for path in settings.TRACING_INSTRUMENTORS:
