@@ -338,6 +338,9 @@ ENQUEUE_HEARTBEAT = textwrap.dedent(
 # django.security.*, ...) and django-structlog's (access lines, task_enqueued).
 REQUEST_LOGGERS = ("django.", "django_structlog.")
 
+# A caller's W3C trace context; an untraced service ignores it.
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
 # The staff user of the smoke test, by field of the user model.
 STAFF = {"username": "smoke", "email": "smoke@example.com"}
 USERNAME_FIELD = (
@@ -578,6 +581,18 @@ class TestSmokeWithoutContainerEngine:
                 f"{process.name} printed lines that are not JSON objects:\n"
                 + "\n".join(not_json[:20])
             )
+
+    def test_without_an_otlp_endpoint_nothing_traces(self, service: Service) -> None:
+        """No OTEL_* variable is set: no process starts tracing, no line carries a trace id."""
+        response = service.get("/api/v1/info/", headers={"traceparent": TRACEPARENT})
+        assert response.status_code == 200, response.text
+        for process in (service.web, service.worker):
+            records, _ = json_log_records(process.log())
+            assert records, process.name
+            started = [r for r in records if r.get("event") == "tracing_started"]
+            assert started == [], (process.name, started)
+            traced = [r for r in records if "trace_id" in r or "span_id" in r]
+            assert traced == [], (process.name, traced[:3])
 
     def test_every_request_log_line_carries_its_request_id(self, service: Service) -> None:
         """The client's X-Request-ID becomes the request_id, echoed and on the access line; every

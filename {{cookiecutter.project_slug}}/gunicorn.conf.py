@@ -75,7 +75,11 @@ def child_exit(server: Any, worker: Any) -> None:
 
 
 def post_fork(server: Any, worker: Any) -> None:
-    """Start tracing in the new worker: the exporter's thread must not cross the fork."""
+    """Start tracing in the new worker: the exporter's thread must not cross the fork.
+
+    Django is set up first, so the worker's log lines are structlog's JSON from the start, and
+    the instrumentations patch Django's middleware before the WSGI app loads it.
+    """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
     import django
 

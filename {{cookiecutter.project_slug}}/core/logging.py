@@ -3,8 +3,8 @@
 Every record, from our code, Django, gunicorn or any other library, is rendered by structlog: JSON
 lines in production, a readable console format in development. The request's context (its
 request_id) is merged into every record, so are the trace_id and span_id of the span it was
-written in (when tracing is on, core/tracing.py), and values under sensitive keys are masked before
-rendering.
+written in (when tracing is on: core/tracing.py), and values under sensitive keys are masked
+before rendering.
 
 This module imports nothing from Django, so gunicorn's config can use it before Django starts.
 """

@@ -59,8 +59,8 @@ def start_tracing() -> TracerProvider | None:
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    # Flushed by stop_tracing() from the process's exit hook, not atexit, which a Celery pool
-    # process never runs (it leaves with os._exit).
+    # Flushed by stop_tracing() from the process's exit hook, not atexit, which a process that
+    # leaves with os._exit (as a pool process may) never runs.
     provider = TracerProvider(resource=process_resource(), shutdown_on_exit=False)
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
