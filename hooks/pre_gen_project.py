@@ -74,6 +74,10 @@ PROJECT_IMPORTS = frozenset(
         "whitenoise",
         "corsheaders",
         "axes",
+        "opentelemetry",
+        "sentry_sdk",
+        "google",  # protobuf, beneath OpenTelemetry's exporter
+        "wrapt",
         "gunicorn",
         "packaging",
         "pytest",

@@ -226,14 +226,23 @@ class StaffLogin:
 
 @pytest.fixture(scope="class")
 def staff_login(service: Service) -> StaffLogin:
+    return sign_in_staff(service)
+
+
+def sign_in_staff(service: Service, staff: Mapping[str, str] | None = None) -> StaffLogin:
+    """Create a staff user (STAFF unless given) and sign in through the admin's form.
+
+    The service must serve the admin at ADMIN_URL.
+    """
+    staff = staff or STAFF
     password = secrets.token_urlsafe(24)
     # createsuperuser --noinput takes the login field and REQUIRED_FIELDS from these, whether
     # the user model signs in by username (Django's) or by e-mail address.
-    answers = {f"DJANGO_SUPERUSER_{field.upper()}": value for field, value in STAFF.items()}
+    answers = {f"DJANGO_SUPERUSER_{field.upper()}": value for field, value in staff.items()}
     answers["DJANGO_SUPERUSER_PASSWORD"] = password
     service.bake.manage("createsuperuser", "--noinput", env={**service.env, **answers})
     login_field = service.bake.manage("shell", "-c", USERNAME_FIELD, env=service.env)
-    username = STAFF[login_field.stdout.split()[-1]]
+    username = staff[login_field.stdout.split()[-1]]
     admin = f"/{ADMIN_URL}"
     cookies: dict[str, str] = {}
     form = service.get(f"{admin}login/", cookies=cookies)
@@ -336,6 +345,9 @@ ENQUEUE_HEARTBEAT = textwrap.dedent(
 # Loggers that write in the web process only while it handles a request: Django's (django.request,
 # django.security.*, ...) and django-structlog's (access lines, task_enqueued).
 REQUEST_LOGGERS = ("django.", "django_structlog.")
+
+# A caller's W3C trace context; an untraced service ignores it.
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
 # The staff user of the smoke test, by field of the user model.
 STAFF = {"username": "smoke", "email": "smoke@example.com"}
@@ -578,6 +590,18 @@ class TestSmokeWithoutContainerEngine:
                 f"{process.name} printed lines that are not JSON objects:\n"
                 + "\n".join(not_json[:20])
             )
+
+    def test_without_an_otlp_endpoint_nothing_traces(self, service: Service) -> None:
+        """No OTEL_* variable is set: no process starts tracing, no line carries a trace id."""
+        response = service.get("/api/v1/info/", headers={"traceparent": TRACEPARENT})
+        assert response.status_code == 200, response.text
+        for process in (service.web, service.worker):
+            records, _ = json_log_records(process.log())
+            assert records, process.name
+            started = [r for r in records if r.get("event") == "tracing_started"]
+            assert started == [], (process.name, started)
+            traced = [r for r in records if "trace_id" in r or "span_id" in r]
+            assert traced == [], (process.name, traced[:3])
 
     def test_every_request_log_line_carries_its_request_id(self, service: Service) -> None:
         """The client's X-Request-ID becomes the request_id, echoed and on the access line; every

@@ -3,7 +3,7 @@
 Everything a deployment tunes comes from the environment (or .env): GUNICORN_HOST, PORT,
 WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT, GUNICORN_GRACEFUL_TIMEOUT,
 GUNICORN_MAX_REQUESTS, GUNICORN_MAX_REQUESTS_JITTER, GUNICORN_ACCESS_LOG, LOG_FORMAT, LOG_LEVEL
-and PROMETHEUS_MULTIPROC_DIR.
+and PROMETHEUS_MULTIPROC_DIR. Traces follow the OTEL_* variables (core/tracing.py).
 """
 
 import os
@@ -76,3 +76,25 @@ def child_exit(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """Start tracing in the new worker: the exporter's thread must not cross the fork.
+
+    Django is set up first, so the worker's log lines are structlog's JSON from the start, and
+    the instrumentations patch Django's middleware before the WSGI app loads it.
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
+    import django
+
+    django.setup()
+    from core.tracing import start_tracing
+
+    start_tracing()
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    """Send the spans a worker still holds before it goes (SIGTERM, max_requests recycling)."""
+    from core.tracing import stop_tracing
+
+    stop_tracing()

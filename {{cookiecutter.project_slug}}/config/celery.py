@@ -5,7 +5,7 @@ from logging.config import dictConfig
 from typing import Any
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, worker_process_init, worker_process_shutdown
 from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
@@ -25,3 +25,19 @@ def use_django_logging(**kwargs: Any) -> None:
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+
+@worker_process_init.connect
+def start_tracing_in_pool_process(**kwargs: Any) -> None:
+    """Each pool process traces for itself: the exporter's thread must not cross the fork."""
+    from core.tracing import start_tracing
+
+    start_tracing()
+
+
+@worker_process_shutdown.connect
+def stop_tracing_in_pool_process(**kwargs: Any) -> None:
+    """Send the spans a pool process still holds before it goes."""
+    from core.tracing import stop_tracing
+
+    stop_tracing()

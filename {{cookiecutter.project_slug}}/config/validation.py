@@ -91,3 +91,17 @@ def validate_networks(variable: str, networks: list[str]) -> None:
                 f"{variable} must list IP addresses or networks (e.g. 10.0.0.0/8), "
                 "not host names or '*'."
             ) from None
+
+
+def validate_traces_exporter(value: str) -> None:
+    """Traces go out over OTLP or nowhere: the only exporter the service ships."""
+    if value.strip().lower() not in {"otlp", "none"}:
+        raise ImproperlyConfigured("OTEL_TRACES_EXPORTER must be 'otlp' or 'none'.")
+
+
+def validate_otlp_protocol(value: str) -> None:
+    """The service ships the OTLP/HTTP exporter (protobuf), not the gRPC one."""
+    if value.strip().lower() != "http/protobuf":
+        raise ImproperlyConfigured(
+            "OTEL_EXPORTER_OTLP_PROTOCOL must be 'http/protobuf', the exporter the service ships."
+        )

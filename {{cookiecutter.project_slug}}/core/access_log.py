@@ -1,4 +1,8 @@
-"""Receivers that shape django-structlog's request_finished line into the access log line."""
+"""Receivers that shape django-structlog's request_finished line into the access log line.
+
+Its request_failed line gets the same fields: both name the path without its query string,
+which may carry a token.
+"""
 
 from time import perf_counter
 from typing import Any
@@ -35,8 +39,18 @@ def add_access_fields(
         log_kwargs["duration_ms"] = round((perf_counter() - started_at) * 1000, 2)
 
 
+def add_failure_fields(request: HttpRequest, log_kwargs: dict[str, Any], **kwargs: Any) -> None:
+    """Method, path and status of a request whose view raised, as the access line has them."""
+    log_kwargs.pop("code", None)
+    log_kwargs.pop("request", None)
+    log_kwargs.update(method=request.method, path=request.path, status=500)
+
+
 def connect() -> None:
     signals.bind_extra_request_metadata.connect(mark_request_start, dispatch_uid="access-start")
     signals.bind_extra_request_finished_metadata.connect(
         add_access_fields, dispatch_uid="access-fields"
+    )
+    signals.bind_extra_request_failed_metadata.connect(
+        add_failure_fields, dispatch_uid="access-failure-fields"
     )

@@ -2,8 +2,9 @@
 
 Every record, from our code, Django, gunicorn or any other library, is rendered by structlog: JSON
 lines in production, a readable console format in development. The request's context (its
-request_id) is merged into every record, and values under sensitive keys are masked before
-rendering.
+request_id) is merged into every record, so are the trace_id and span_id of the span it was
+written in (when tracing is on: core/tracing.py), and values under sensitive keys are masked
+before rendering.
 
 This module imports nothing from Django, so gunicorn's config can use it before Django starts.
 """
@@ -16,6 +17,7 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import structlog
+from opentelemetry import trace
 from structlog.processors import ExceptionRenderer
 from structlog.tracebacks import ExceptionDictTransformer
 
@@ -45,8 +47,20 @@ def redact_event(
     return redacted
 
 
+def add_trace_ids(
+    logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: the ids of the current span, as a trace backend writes them (hex)."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict.setdefault("trace_id", trace.format_trace_id(context.trace_id))
+        event_dict.setdefault("span_id", trace.format_span_id(context.span_id))
+    return event_dict
+
+
 SHARED_PROCESSORS: list[Any] = [
     structlog.contextvars.merge_contextvars,
+    add_trace_ids,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -11,7 +11,7 @@ from config.validation import validate_redis_url
 
 from .cache import REDIS_URL
 from .django import TIME_ZONE
-from .monitoring import READINESS_CHECKS
+from .monitoring import READINESS_CHECKS, TRACING_INSTRUMENTORS
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 validate_redis_url("CELERY_BROKER_URL", CELERY_BROKER_URL)
@@ -49,3 +49,9 @@ WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=9808)
 
 # /ready checks the broker too.
 READINESS_CHECKS = {**READINESS_CHECKS, "broker": "core.health.broker.check_broker"}
+
+# A task enqueued inside a traced request runs as a child span of it, on the worker.
+TRACING_INSTRUMENTORS = [
+    *TRACING_INSTRUMENTORS,
+    "opentelemetry.instrumentation.celery.CeleryInstrumentor",
+]

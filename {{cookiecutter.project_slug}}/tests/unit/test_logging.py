@@ -7,8 +7,10 @@ from contextlib import contextmanager
 
 import pytest
 import structlog
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
 
-from core.logging import REDACTED, build_logging_config, redact_sensitive
+from core.logging import REDACTED, add_trace_ids, build_logging_config, redact_sensitive
 
 
 def test_sensitive_values_are_masked_at_any_depth() -> None:
@@ -121,3 +123,18 @@ def test_console_format_is_coloured_only_on_a_terminal(
     output = capsys.readouterr().err
     assert "disk low" in output
     assert ("\x1b[" in output) is coloured
+
+
+def test_a_line_written_in_a_span_carries_its_trace_and_span_ids() -> None:
+    tracer = TracerProvider().get_tracer(__name__)
+    with tracer.start_as_current_span("request") as span:
+        inside = add_trace_ids(None, "info", {"event": "inside"})
+        context = span.get_span_context()
+    outside = add_trace_ids(None, "info", {"event": "outside"})
+
+    assert inside == {
+        "event": "inside",
+        "trace_id": trace.format_trace_id(context.trace_id),
+        "span_id": trace.format_span_id(context.span_id),
+    }
+    assert outside == {"event": "outside"}
