@@ -22,7 +22,7 @@ DATABASE_OPTIONS = {
 # The server aborts a statement that runs longer (core/database/statement_timeout.py); 0 turns the limit off.
 DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=5.0)
 # A statement slower than this many milliseconds is logged and counted
-# (core/database/slow_queries.py); 0 turns that off. 200 ms is the plan's limit for a query.
+# (core/database/slow_queries.py); 0 turns that off. 200 ms: the service's limit for one query.
 DATABASE_SLOW_QUERY_MS = env.float("DATABASE_SLOW_QUERY_MS", default=200.0)
 
 
