@@ -214,7 +214,7 @@ def lab_servers(
 def install_fault_injection(run_dir: Path) -> dict[str, str]:
     """fault_injection.py where the worker can import it; the environment that points there.
 
-    Sign-ins are not throttled either: the outage tests log in many times.
+    Sign-ins are neither throttled nor locked out: the outage tests fail to log in many times.
     """
     inject_dir, stall_dir = run_dir / "inject", run_dir / "stalls"
     for directory in (inject_dir, stall_dir):
@@ -224,6 +224,7 @@ def install_fault_injection(run_dir: Path) -> dict[str, str]:
         "PYTHONPATH": str(inject_dir),
         "FAULT_STALL_DIR": str(stall_dir),
         "AUTH_THROTTLE_RATE": "10000/min",
+        "LOGIN_FAILURE_LIMIT": "100000",
     }
 
 

@@ -334,7 +334,7 @@ def test_a_stopped_replica_sends_reads_to_the_primary_and_back(
     replicating.replica.stop()
 
     token = sign_in(replicating)
-    me = service.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
+    me = service.get("/api/v1/users/me/", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200, me.text
     assert read(service, replicating.only_on_replica) == {"read_from": "default", "seen": False}
     readiness = ready(service)

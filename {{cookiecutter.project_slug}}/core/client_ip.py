@@ -36,7 +36,7 @@ def client_ip(request: HttpRequest) -> str:
     client = parse_address(peer)
     if client is None:
         return peer
-    hops = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+    hops = str(request.headers.get("x-forwarded-for", "")).split(",")
     for hop in reversed(hops):
         if not is_trusted_proxy(client):
             break

@@ -37,6 +37,7 @@ REPLICA_LAG = Gauge(
     "database_replica_lag_seconds",
     "How far the read replica was behind the primary when last measured; +Inf while "
     "replication is stopped.",
+    ["alias"],
     multiprocess_mode="mostrecent",
 )
 REPLICA_FALLBACK_READS = Counter(

@@ -91,7 +91,7 @@ class ReplicaStatus:
     def _judge_lag(self, lag: float | None) -> None:
         self.recheck_at = self.clock() + settings.DATABASE_REPLICA_RECHECK_SECONDS
         if lag is not None:
-            REPLICA_LAG.set(lag)
+            REPLICA_LAG.labels(alias=self.alias).set(lag)
             if lag > settings.DATABASE_REPLICA_MAX_LAG_SECONDS:
                 self._give_up("lagging", lag_seconds=lag)
                 return

@@ -77,7 +77,7 @@ def check_replica(alias: str = REPLICA) -> None:
         connections[alias].close()
     if lag is None:
         return
-    REPLICA_LAG.set(lag)
+    REPLICA_LAG.labels(alias=alias).set(lag)
     if lag > settings.DATABASE_REPLICA_MAX_LAG_SECONDS:
         raise ReplicaLagging
 

@@ -127,7 +127,7 @@ def test_a_lagging_replica_sends_reads_to_the_primary(
         assert router.db_for_read(Group) == "replica"
 
     assert fallbacks("lagging") - before == 1
-    assert REGISTRY.get_sample_value("database_replica_lag_seconds") == 2.0
+    assert REGISTRY.get_sample_value("database_replica_lag_seconds", {"alias": "replica"}) == 2.0
     assert [e["event"] for e in events(caplog)] == [
         "database_replica_unusable",
         "database_replica_usable_again",
