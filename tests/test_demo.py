@@ -148,6 +148,27 @@ def test_demo_clean_drops_only_the_demos_database_and_users(machine: Machine) ->
     assert not machine.out.exists()
 
 
+def test_demo_clean_refuses_while_a_demo_runs(machine: Machine) -> None:
+    """Removing the bake and the log under a running demo would leave its servers running."""
+    (machine.out / "pulsewatch_demo").mkdir(parents=True)
+    running = subprocess.Popen(["sleep", "60"])
+    try:
+        (machine.out / "demo.pid").write_text(f"{running.pid}\n")
+        refused = machine.demo("clean")
+    finally:
+        running.kill()
+        running.wait()
+    calls_while_running = machine.recorded()
+    done = machine.demo("clean")
+
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert f"a demo is still running (pid {running.pid})" in refused.stderr
+    assert "Nothing was removed." in refused.stderr
+    assert calls_while_running == []
+    assert done.returncode == 0, done.stderr
+    assert not machine.out.exists()
+
+
 def test_demo_is_shellcheck_clean() -> None:
     shellcheck = Path(sys.executable).parent / "shellcheck"
     done = subprocess.run(
