@@ -16,7 +16,7 @@ PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadscope
 .DEFAULT_GOAL := help
 .PHONY: help install demo demo-clean test test-quick test-matrix test-slow lint format \
 	locks locks-upgrade clean clean-venvs \
-	bench bench-bake bench-template-suite bench-suite bench-green bench-service bench-load bench-tracing
+	bench bench-bake bench-template-suite bench-suite bench-green bench-service bench-load bench-readiness bench-tracing
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -104,6 +104,9 @@ bench-green: install ## Bake to a passing suite with pip and uv, cold and warm c
 
 bench-service: install ## gunicorn under wrk: probes, DRF, /metrics at 10/100/1000 connections; load checks
 	$(BENCH) service.py --output $(BENCH_OUT) $(BENCH_ARGS)
+
+bench-readiness: install ## /ready at 10 connections, 3 runs in a row, each p99 < 20 ms (--strict fails a miss)
+	$(BENCH) readiness.py --output $(BENCH_OUT) $(BENCH_ARGS)
 
 bench-tracing: install ## CPU per request with tracing off, on (sampled) and on (unsampled)
 	$(BENCH) tracing.py --output $(BENCH_OUT) $(BENCH_ARGS)

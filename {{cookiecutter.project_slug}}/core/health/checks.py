@@ -7,9 +7,11 @@ failing them all would take the whole service out for a loss it survives.
 run_checks() runs them side by side in threads and stops waiting after a timeout, so a dead
 dependency makes /ready answer 503 quickly instead of hanging the probe. RecentResults lets a
 process reuse one round of results for a moment, so a burst of probes costs the dependencies one
-round of checks, not a connection each.
+round of checks, not a connection each, and refreshes that round in a thread of its own before it
+expires, so a steady stream of probes never waits for the checks.
 """
 
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -17,9 +19,10 @@ from dataclasses import dataclass
 from functools import cache as cache_result
 from functools import partial
 from importlib import import_module
-from threading import Lock
+from threading import Lock, Thread
 from time import monotonic, perf_counter
 from uuid import uuid4
+from weakref import WeakSet
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -162,23 +165,96 @@ def run_checks(checks: dict[str, Check], timeout: float) -> list[CheckResult]:
     return results
 
 
+@dataclass(frozen=True)
+class Round:
+    started: float
+    results: list[CheckResult]
+
+
 class RecentResults:
     """The last round of check results, reused while younger than `max_age` seconds.
 
     Without it every /ready opens a database connection and makes a few Redis round trips:
     about 9 ms of a worker's time, so a probe flood (several load balancers, a load test, a
     client retrying) takes the workers from real requests and churns database connections.
-    Concurrent callers wait for the round in progress instead of starting their own.
+
+    A round's age counts from when its checks began, so a round served at any moment began at
+    most `max_age` seconds before: an outage shows within `max_age` plus the checks' own time.
+    Once a round is past REFRESH_AFTER of its age, the request that notices starts one refresh
+    in a thread and is answered from the current round; so are the requests after it, until the
+    new round is in. A request waits for the checks only when no round is young enough: the
+    first probe, a process idle for a while, or a refresh that failed or still runs (its checks
+    hang until their timeout). It then runs a round itself, and concurrent callers wait for that
+    round instead of starting their own. A sync gunicorn worker serves one request at a time,
+    so a request that ran the checks would hold every request queued behind it.
     """
 
-    def __init__(self) -> None:
-        self._lock = Lock()
-        self._taken_at = 0.0
-        self._results: list[CheckResult] | None = None
+    # A round is refreshed once this share of `max_age` has passed since it began.
+    REFRESH_AFTER = 0.5
+
+    def __init__(self, clock: Callable[[], float] = monotonic) -> None:
+        self._clock = clock
+        self._forget_threads()
+        _instances.add(self)
+
+    def _forget_threads(self) -> None:
+        """A fresh state for the locks and the refresh flag; the last round is kept."""
+        self._lock = Lock()  # guards _round and _refreshing, held only to read or swap them
+        self._inline = Lock()  # one round run by a request at a time
+        self._refreshing = False
+        if not hasattr(self, "_round"):
+            self._round: Round | None = None
 
     def get(self, max_age: float, run: Callable[[], list[CheckResult]]) -> list[CheckResult]:
+        current = self._fresh(max_age, run)
+        if current is not None:
+            return current.results
+        with self._inline:
+            current = self._fresh(max_age, run)
+            if current is None:
+                current = Round(self._clock(), run())
+                self._keep(current)
+            return current.results
+
+    def _fresh(self, max_age: float, run: Callable[[], list[CheckResult]]) -> Round | None:
+        """The current round when it is young enough to serve; starts its refresh when due."""
         with self._lock:
-            if self._results is None or monotonic() - self._taken_at >= max_age:
-                self._results = run()
-                self._taken_at = monotonic()
-            return self._results
+            current = self._round
+            if current is None:
+                return None
+            age = self._clock() - current.started
+            if age >= max_age:
+                return None
+            if age >= max_age * self.REFRESH_AFTER and not self._refreshing:
+                self._refreshing = True
+                Thread(
+                    target=self._refresh, args=(run,), name="readiness-refresh", daemon=True
+                ).start()
+            return current
+
+    def _refresh(self, run: Callable[[], list[CheckResult]]) -> None:
+        try:
+            started = self._clock()
+            self._keep(Round(started, run()))
+        finally:
+            with self._lock:
+                self._refreshing = False
+
+    def _keep(self, new: Round) -> None:
+        """Keep `new` unless a round that began later is in already."""
+        with self._lock:
+            if self._round is None or new.started >= self._round.started:
+                self._round = new
+
+
+# Every RecentResults of the process. A forked child (a gunicorn worker) has none of its
+# parent's threads: a lock one of them held would stay held, a refresh it ran would never end.
+_instances: WeakSet[RecentResults] = WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for recent in list(_instances):
+        recent._forget_threads()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
