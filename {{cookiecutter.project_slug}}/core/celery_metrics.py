@@ -74,7 +74,11 @@ class QueueLengths(Collector):
         )
         try:
             with self.app.connection_for_read() as connection:
-                connection.ensure_connection(max_retries=1, timeout=settings.HEALTH_CHECK_TIMEOUT)
+                # No pause before the one retry (kombu's default is 2 s): a scrape while the
+                # broker is down answers at once instead of 2 s late.
+                connection.ensure_connection(
+                    max_retries=1, interval_start=0, timeout=settings.HEALTH_CHECK_TIMEOUT
+                )
                 channel = connection.default_channel
                 for name, queue in sorted(self.app.amqp.queues.consume_from.items()):
                     # Declared as the worker declares it, which changes nothing and answers
