@@ -7,6 +7,7 @@ server down.
   databases themselves (8 up from `.env`'s), as on a developer's machine.
 * With MySQL or Redis unreachable, `make test` stops within seconds with one line naming the
   server and the variable that sets it, not a traceback per test.
+* A rerun reuses the test database the run before left; with CI set, every run creates it afresh.
 """
 
 from __future__ import annotations
@@ -103,3 +104,20 @@ def test_a_server_down_stops_make_test_at_once_in_one_line(
     assert variable in named[0], output
     assert "Traceback" not in output, output
     assert not re.search(r"\d+ (passed|failed|error)", output), output
+
+
+def test_a_rerun_reuses_the_test_database_and_ci_creates_it_afresh(default_bake: Bake) -> None:
+    # -v -s: Django says which it did ("Creating test database ...", "Using existing ...").
+    args = ("pytest", "-p", "no:cacheprovider", "--no-cov", "-v", "-s")
+    test = "tests/integration/test_base_models.py"
+
+    def database_lines(ci: str | None) -> str:
+        done = default_bake.run(*args, test, env={"CI": ci}, timeout=300)
+        output = done.stdout + done.stderr
+        return "\n".join(line for line in output.splitlines() if "test database" in line)
+
+    database_lines(None)  # leaves the database, whichever run came before
+    assert "Using existing test database" in database_lines(None)
+    in_ci = database_lines("true")
+    assert "Creating test database" in in_ci, in_ci
+    assert "Using existing test database" not in in_ci, in_ci
