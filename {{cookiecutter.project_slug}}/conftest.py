@@ -61,7 +61,7 @@ def unreachable_server() -> str | None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """In CI (GitHub Actions and GitLab CI set CI), a fresh test database, as --create-db makes."""
+    """In CI (CI services set CI=true), a fresh test database, as --create-db makes."""
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         config.option.create_db = True
 
