@@ -5,8 +5,8 @@ under gunicorn, tracing off. For /api/v1/info/ and /api/v1/users/me/ (JWT, datab
 
 * ablation: Django's `startproject` middleware, then the template's middleware added back one
   component at a time in the bake's order, then the bake's whole MIDDLEWARE, all in one process
-  with the rounds interleaved (benchmarks/programs/stack_cpu.py), so the machine's other load
-  falls on every stack alike; each step's figure is the CPU it adds;
+  with the rounds interleaved (benchmarks/programs/stack_cpu.py: 20 rounds of 75 requests), so
+  the machine's other load falls on every stack alike; each step's figure is the CPU it adds;
 * profile (unless --no-profile): py-spy samples the whole stack serving the view, and every
   sample is put down to the innermost component on its stack (the access line, metrics, each
   middleware, the view), as a share of the samples and as ms of the whole stack's CPU.
@@ -24,6 +24,7 @@ import sys
 from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import harness
 from service import OVERHEAD_VIEWS, PROGRAMS, prepare, program
@@ -68,20 +69,26 @@ PROFILE_COMPONENTS: list[tuple[str, str]] = [
 PY_SPY = Path(sys.executable).with_name("py-spy")
 
 
-def ablation(bake: Bake, env: dict[str, str | None], path: str, token: str, rounds: int) -> dict:
+def ablation(
+    bake: Bake, env: dict[str, str | None], path: str, token: str, rounds: int
+) -> dict[str, Any]:
     stacks: dict[str, list[list[str]] | None] = {"startproject": []}
     groups: list[list[str]] = []
     for name, prefixes in COMPONENTS.items():
         groups = [*groups, prefixes]
         stacks[f"+ {name}"] = groups
     stacks["the bake's MIDDLEWARE"] = None
-    args = [path, token, json.dumps(stacks), str(rounds), "300"]
+    # Shorter rounds than the overhead figure's, and more of them: twelve stacks take turns, and
+    # on a loaded machine a round of 300 requests may fall on a busy spell for one stack only.
+    args = [path, token, json.dumps(stacks), str(rounds), "75"]
     result = bake.run("python", "-c", program("stack_cpu"), *args, env=env)
-    figures: dict = json.loads(result.stdout.strip().splitlines()[-1])
+    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return figures
 
 
-def profile(bake: Bake, env: dict[str, str | None], path: str, token: str, work: Path) -> Counter:
+def profile(
+    bake: Bake, env: dict[str, str | None], path: str, token: str, work: Path
+) -> Counter[str]:
     """Samples of the whole stack serving `path`, by component."""
     raw = work / "profile.txt"
     command = [str(PY_SPY if PY_SPY.exists() else shutil.which("py-spy"))]
@@ -90,7 +97,7 @@ def profile(bake: Bake, env: dict[str, str | None], path: str, token: str, work:
     command += [path, token, "3000"]
     subprocess.run(command, cwd=bake.path, env=bake.env(env), check=True, capture_output=True)
     patterns = [(name, re.compile(pattern)) for name, pattern in PROFILE_COMPONENTS]
-    shares: Counter = Counter()
+    shares: Counter[str] = Counter()
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         frames = stack.split(";")
@@ -127,7 +134,7 @@ def main() -> int:
         metrics_dir.mkdir()
         env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "PYTHONPATH": str(PROGRAMS)}
         for view, path in OVERHEAD_VIEWS.items():
-            figures = ablation(bake, env, path, token, args.runs or (3 if args.quick else 5))
+            figures = ablation(bake, env, path, token, args.runs or (8 if args.quick else 20))
             cpu = figures["median_ms"]
             names = list(cpu)
             base = cpu["startproject"]
