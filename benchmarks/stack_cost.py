@@ -95,7 +95,12 @@ def profile(
     command += ["record", "--rate", "500", "--format", "raw", "--output", str(raw), "--"]
     command += [str(bake.venv / "bin" / "python"), "-c", program("requests_loop")]
     command += [path, token, "3000"]
-    subprocess.run(command, cwd=bake.path, env=bake.env(env), check=True, capture_output=True)
+    # Its log lines go to a file: a pipe read by a busy process would block the writes, and
+    # py-spy would count the waiting as the access line's.
+    with (work / "profile.log").open("w") as log:
+        subprocess.run(
+            command, cwd=bake.path, env=bake.env(env), check=True, stdout=log, stderr=log
+        )
     patterns = [(name, re.compile(pattern)) for name, pattern in PROFILE_COMPONENTS]
     shares: Counter[str] = Counter()
     for line in raw.read_text().splitlines():
