@@ -16,7 +16,8 @@ PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadscope
 .DEFAULT_GOAL := help
 .PHONY: help install demo demo-clean test test-quick test-matrix test-slow lint format \
 	locks locks-upgrade clean clean-venvs \
-	bench bench-bake bench-template-suite bench-suite bench-green bench-service bench-load bench-readiness bench-tracing
+	bench bench-bake bench-template-suite bench-suite bench-green bench-service bench-load bench-readiness bench-tracing \
+	bench-overhead bench-stack
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -88,7 +89,7 @@ locks-upgrade: install ## Move every lock's pins to their newest allowed release
 BENCH := cd benchmarks && ../$(BIN)/python
 BENCH_OUT := ../build/bench
 
-bench: bench-bake bench-suite bench-service bench-tracing bench-template-suite bench-green ## Every benchmark (about 15 minutes; BENCH_ARGS=--quick)
+bench: bench-bake bench-suite bench-service bench-tracing bench-stack bench-template-suite bench-green ## Every benchmark (about 15 minutes; BENCH_ARGS=--quick)
 
 bench-bake: install ## Bake time: CLI (default, all options) and in-process
 	$(BENCH) bake.py --output $(BENCH_OUT) $(BENCH_ARGS)
@@ -108,8 +109,14 @@ bench-service: install ## gunicorn under wrk: probes, DRF, /metrics at 10/100/10
 bench-readiness: install ## /ready at 10 connections, 3 runs in a row, each p99 < 20 ms (--strict fails a miss)
 	$(BENCH) readiness.py --output $(BENCH_OUT) $(BENCH_ARGS)
 
-bench-tracing: install ## CPU per request with tracing off, on (sampled) and on (unsampled)
+bench-tracing: install ## CPU per request with tracing off, on (all, 10% and none sampled)
 	$(BENCH) tracing.py --output $(BENCH_OUT) $(BENCH_ARGS)
+
+bench-overhead: install ## Only the CPU the middleware adds per request over startproject's (BENCH_ARGS=--strict: at most 0.25 ms)
+	$(BENCH) service.py --overhead-only --output $(BENCH_OUT) $(BENCH_ARGS)
+
+bench-stack: install ## Where that CPU goes: startproject's stack plus one component at a time, and a py-spy profile
+	$(BENCH) stack_cost.py --output $(BENCH_OUT) $(BENCH_ARGS)
 
 bench-load: install ## The load checks only (1000 connections on the probes, mixed API load): any error fails; CI runs it
 	$(BENCH) service.py --load-only --output $(BENCH_OUT) $(BENCH_ARGS)

@@ -36,8 +36,10 @@ def client_ip(request: HttpRequest) -> str:
     client = parse_address(peer)
     if client is None:
         return peer
-    hops = str(request.headers.get("x-forwarded-for", "")).split(",")
-    for hop in reversed(hops):
+    forwarded_for = request.headers.get("x-forwarded-for")
+    if not forwarded_for:
+        return str(client)
+    for hop in reversed(str(forwarded_for).split(",")):
         if not is_trusted_proxy(client):
             break
         forwarded = parse_address(hop)

@@ -14,6 +14,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping, MutableMapping
+from functools import lru_cache
 from typing import Any
 
 import structlog
@@ -27,11 +28,21 @@ SENSITIVE_KEY = re.compile(
 )
 
 
+# Values that cannot hold a sensitive key.
+PLAIN_VALUES = frozenset({str, int, float, bool, type(None)})
+
+
+@lru_cache(maxsize=1024)
+def is_sensitive(key: str) -> bool:
+    """Whether a key names a secret; a service logs the same few keys over and over."""
+    return SENSITIVE_KEY.search(key) is not None
+
+
 def redact_sensitive(value: Any) -> Any:
     """Mask the values of sensitive keys, at any depth of nested mappings and lists."""
     if isinstance(value, Mapping):
         return {
-            key: REDACTED if SENSITIVE_KEY.search(str(key)) else redact_sensitive(item)
+            key: REDACTED if is_sensitive(str(key)) else redact_sensitive(item)
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
@@ -42,9 +53,17 @@ def redact_sensitive(value: Any) -> Any:
 def redact_event(
     logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
-    """structlog processor: mask sensitive values before any renderer sees them."""
-    redacted: MutableMapping[str, Any] = redact_sensitive(event_dict)
-    return redacted
+    """structlog processor: mask sensitive values before any renderer sees them.
+
+    Most events, the access line among them, hold no sensitive key and nothing nested: those
+    pass as they are (a value of any other type than PLAIN_VALUES may nest some), and only an
+    event that may need masking is copied.
+    """
+    for key, value in event_dict.items():
+        if is_sensitive(str(key)) or type(value) not in PLAIN_VALUES:
+            redacted: MutableMapping[str, Any] = redact_sensitive(event_dict)
+            return redacted
+    return event_dict
 
 
 def add_trace_ids(
@@ -119,7 +138,18 @@ def build_logging_config(log_format: str, level: str) -> dict[str, Any]:
 
 
 def configure_structlog() -> None:
-    """Send structlog's own loggers, and Python warnings, through the handlers configured above."""
+    """Send structlog's own loggers, and Python warnings, through the handlers configured above.
+
+    No renderer writes the caller's file and line, the thread, the process or the asyncio task of
+    a record, so the standard library is told not to look them up for every record (the logging
+    HOWTO's "Optimization"): the access line alone would look them up on every request.
+    """
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+    # Python 3.12's switch, which typeshed does not declare yet.
+    setattr(logging, "logAsyncioTasks", False)  # noqa: B010
     logging.captureWarnings(True)
     structlog.configure(
         processors=[

@@ -37,9 +37,10 @@ INSTALLED_APPS = [
     *PROJECT_APPS,
 ]
 
-# django-prometheus' pair wraps everything else so its timings cover the whole stack.
+# django-prometheus' pair (core/middleware/metrics.py: its per-view metrics) wraps everything else
+# so its timings cover the whole stack.
 MIDDLEWARE = [
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "core.middleware.metrics.PrometheusBeforeMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     "core.middleware.request_id.RequestIdHeaderMiddleware",
     "core.middleware.monitoring.MonitoringEndpointsMiddleware",
@@ -51,7 +52,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "core.middleware.csp.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,7 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "core.middleware.metrics.PrometheusAfterMiddleware",
     # Last, as axes asks: it turns a locked-out sign-in into core.lockout's answer.
     "axes.middleware.AxesMiddleware",
 ]

@@ -88,6 +88,15 @@ def test_security_headers_are_set(client: Client) -> None:
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
+def test_the_content_security_policy_follows_its_settings(client: Client) -> None:
+    strict = {"DIRECTIVES": {"default-src": ["'none'"], "frame-ancestors": ["'none'"]}}
+    with override_settings(CONTENT_SECURITY_POLICY=strict):
+        changed = client.get("/api/v1/info/")["Content-Security-Policy"]
+
+    assert csp_directives(changed) == {"default-src": "'none'", "frame-ancestors": "'none'"}
+    assert "default-src 'self'" in client.get("/api/v1/info/")["Content-Security-Policy"]
+
+
 @pytest.mark.parametrize("path", ["/api/v1/schema/", "/api/v1/docs/"])
 def test_schema_and_docs_are_closed_to_anonymous_users(api_client: APIClient, path: str) -> None:
     response = api_client.get(path)

@@ -28,6 +28,17 @@ def test_one_access_line_per_request(client: Client, caplog: pytest.LogCaptureFi
     assert line["status"] == 200
     assert isinstance(line["duration_ms"], float)
     assert line["request_id"] == response["X-Request-ID"]
+    assert line["ip"] == "127.0.0.1"
+
+
+def test_the_access_line_ignores_a_forwarded_address_from_an_untrusted_peer(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+
+    client.get("/api/v1/info/", REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR="198.51.100.1")
+
+    assert access_lines(caplog)[0]["ip"] == "203.0.113.7"
 
 
 def test_an_incoming_request_id_is_kept(client: Client, caplog: pytest.LogCaptureFixture) -> None:

@@ -1,8 +1,12 @@
 """/metrics: Prometheus text, app and health metrics, and the bearer token."""
 
+import re
+
 import pytest
 from django.conf import settings
 from django.test import Client, override_settings
+
+from core.middleware.metrics import NOT_RECORDED
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +25,30 @@ def test_metrics_include_app_info_and_request_counters(client: Client) -> None:
     assert "app_info{" + version_label + "} 1.0" in text
     assert "django_http_requests_before_middlewares_total" in text
     assert "django_db_new_connections_total" in text
+
+
+def sample(text: str, name: str, labels: str) -> float:
+    """The value of one sample in Prometheus text; 0 when it is not there."""
+    line = re.escape(name + "{" + labels + "}")
+    match = re.search(rf"^{line} (\S+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_requests_are_counted_and_timed_by_view_method_and_status(client: Client) -> None:
+    client.get("/api/v1/info/")
+
+    text = client.get("/metrics").content.decode()
+
+    # What the rules and the dashboard in deploy/observability read.
+    by_status = "django_http_responses_total_by_status_view_method_total"
+    assert sample(text, by_status, 'method="GET",status="200",view="api:info"') >= 1
+    by_view = "django_http_requests_total_by_view_transport_method_total"
+    assert sample(text, by_view, 'method="GET",transport="http",view="api:info"') >= 1
+    latency = "django_http_requests_latency_seconds_by_view_method_bucket"
+    assert sample(text, latency, 'le="+Inf",method="GET",view="api:info"') >= 1
+    # What only repeats those labels, or nobody reads, is not written per request.
+    for name in NOT_RECORDED:
+        assert not re.search(rf"^# HELP {name}(_total)? ", text, re.MULTILINE), name
 
 
 def test_readiness_results_are_exported(client: Client) -> None:

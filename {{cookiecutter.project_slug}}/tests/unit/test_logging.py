@@ -10,7 +10,13 @@ import structlog
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 
-from core.logging import REDACTED, add_trace_ids, build_logging_config, redact_sensitive
+from core.logging import (
+    REDACTED,
+    add_trace_ids,
+    build_logging_config,
+    redact_event,
+    redact_sensitive,
+)
 
 
 def test_sensitive_values_are_masked_at_any_depth() -> None:
@@ -29,6 +35,25 @@ def test_sensitive_values_are_masked_at_any_depth() -> None:
         "form": [{"password": REDACTED, "username": "ada"}],
         "api_key": REDACTED,
     }
+
+
+def test_the_processor_masks_nested_secrets() -> None:
+    event = {"event": "call", "request": {"headers": {"X-Api-Key": "k-1"}}, "user": "ada"}
+
+    redacted = redact_event(None, "info", event)
+
+    assert redacted == {
+        "event": "call",
+        "request": {"headers": {"X-Api-Key": REDACTED}},
+        "user": "ada",
+    }
+
+
+def test_the_processor_passes_an_event_with_nothing_to_mask_as_it_is() -> None:
+    event = {"event": "request_finished", "status": 200, "path": "/api/v1/info/"}
+
+    assert redact_event(None, "info", event) is event
+    assert event == {"event": "request_finished", "status": 200, "path": "/api/v1/info/"}
 
 
 def test_unknown_log_format_is_refused() -> None:
