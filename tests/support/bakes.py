@@ -19,7 +19,7 @@ from cookiecutter.main import cookiecutter
 
 from .processes import LoggedProcess, run
 from .servers import NO_SERVICES, ServiceConfig
-from .venvs import SCRUBBED_ENV_NAMES, ensure_project_venv
+from .venvs import SCRUBBED_ENV_NAMES, ensure_project_venv, mypy_cache_dir
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2]
 # Variables a developer's shell may carry that would change how a baked project or its own pytest
@@ -124,11 +124,7 @@ class Bake:
         env["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
         env["VIRTUAL_ENV"] = str(self.venv)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-        # mypy's cache beside the venv, shared by every bake that uses it: the installed
-        # packages' stubs (django-stubs, DRF's) are checked once, not once per bake. mypy checks
-        # each source file's hash against its cache entry, so a file that differs from the bake
-        # that wrote the entry is checked again (and a module with errors is never cached).
-        env["MYPY_CACHE_DIR"] = str(self.venv / "mypy-cache")
+        env["MYPY_CACHE_DIR"] = str(mypy_cache_dir(self.venv))
         env.update(self.services.env())
         for key, value in (overrides or {}).items():
             if value is None:
