@@ -36,10 +36,10 @@ import fcntl
 import hashlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -227,6 +227,7 @@ class Act:
     """act in host mode with a tool cache like a runner's and a cache server of its own."""
 
     home: Path
+    runs: int = 0
 
     @property
     def cache(self) -> Path:
@@ -255,13 +256,16 @@ class Act:
         ]  # fmt: skip
         for reference, source in sources.items():
             command += ["--local-repository", f"{reference}={source}"]
-        # Each job on a runner of its own: an empty pip cache directory (setup-python's `cache:
-        # pip` restores into it what act's cache server holds) rather than this machine's.
-        runner = Path(tempfile.mkdtemp(prefix=f"runner-{job}-", dir=self.home))
-        env = {"PIP_CACHE_DIR": str(runner / "pip-cache"), **(env or {})}
+        # Each job on a fresh runner: pip's cache directory empty (setup-python's `cache: pip`
+        # restores into it what act's cache server holds) rather than this machine's. The same
+        # path every time, as a runner's ~/.cache/pip: a saved cache is found only at its path.
+        pip_cache = self.home / "runner" / "pip-cache"
+        shutil.rmtree(pip_cache, ignore_errors=True)
+        env = {"PIP_CACHE_DIR": str(pip_cache), **(env or {})}
         for name, value in env.items():
             command += ["--env", f"{name}={value}"]
-        log = runner / f"{clone.name}-{job}.log"
+        self.runs += 1
+        log = self.home / f"{self.runs:02d}-{clone.parent.name}-{job}.log"
         status, seconds, output = run_logged(
             command, clone, runner_env([node_bin(), self.home / "bin"]), log, JOB_TIMEOUT
         )
