@@ -22,11 +22,15 @@ Fixtures (session-scoped, per xdist worker):
     provision_services  provision_services(slug) -> a bake's ServiceConfig
     bake_project        bake_project(**answers) -> a Bake with venv and services, one per answers
     default_bake        bake_project() with every default answer
+
+At the end of every run (xdist's controller, or the only process) a table says where the time
+went per tier and per test module (support.timing): `make test` reports its figures with it.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
@@ -45,6 +49,7 @@ from support.servers import (
     provision,
     require_executables,
 )
+from support.timing import Timings
 
 # pytest-mysql's own `mysql_proc` runs mysqld as root; this one runs it as the current user.
 pulsewatch_mysql_proc = mysql_factories.mysql_proc(user=MYSQL_OS_USER)
@@ -150,7 +155,7 @@ def pytest_runtest_makereport(
     return report
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
+def matrix_summary(terminalreporter: Any) -> None:
     """How many variants tests/test_matrix.py verified, and how long they took."""
     reports = [
         report
@@ -167,3 +172,37 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         f"variant matrix: {passed} of {len(reports)} variants verified "
         f"({seconds:.1f} s of test time across workers)"
     )
+
+
+TIMINGS = Timings()
+SESSION_START = pytest.StashKey[float]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[SESSION_START] = time.time()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Every phase of every test, as the workers report it to the controller (support.timing)."""
+    TIMINGS.add(
+        report.nodeid,
+        report.keywords,
+        report.duration,
+        getattr(report, "start", None),
+        getattr(report, "stop", None),
+    )
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    matrix_summary(terminalreporter)
+    timing_summary(terminalreporter, config)
+
+
+def timing_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The time per tier and per module, unless this is an xdist worker or nothing ran."""
+    if hasattr(config, "workerinput") or not TIMINGS.tiers:
+        return
+    wall = time.time() - config.stash[SESSION_START] if SESSION_START in config.stash else None
+    terminalreporter.write_sep("=", "time per tier and per test module")
+    for line in TIMINGS.lines(wall):
+        terminalreporter.write_line(line)

@@ -38,7 +38,7 @@ from support.ci_scripts import (
     shell_commands,
 )
 from support.processes import describe_result
-from support.venvs import ensure_project_venv, venv_cache_root
+from support.venvs import ensure_project_venv, mypy_cache_dir, venv_cache_root
 
 PYTHON_VERSIONS: list[str] = json.loads(
     (TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8")
@@ -734,6 +734,7 @@ def run_pre_commit(
         VIRTUAL_ENV=str(venv),
         # Hook environments are kept beside the cached virtualenvs (`make clean-venvs` drops both).
         PRE_COMMIT_HOME=str(venv_cache_root() / "pre-commit"),
+        MYPY_CACHE_DIR=str(mypy_cache_dir(venv)),
         PYTHONDONTWRITEBYTECODE="1",
     )
     result = subprocess.run(

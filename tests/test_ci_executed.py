@@ -36,6 +36,7 @@ import fcntl
 import hashlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -70,6 +71,11 @@ JOB_TIMEOUT = 1500
 # pytest-cov's line when the baked suite met its coverage gate.
 COVERAGE_REACHED = re.compile(r"Required test coverage of 85(?:\.0)?% reached")
 PIPELINE_TIMEOUT = 2400
+# What a job's install downloaded: pip's "Downloading x.whl (1.2 MB)" lines and uv's "Prepared
+# 42 packages" (uv prepares only what its cache lacks: downloads and builds) and "Downloading x".
+DOWNLOAD_LINE = re.compile(r"^.*(?:\bDownloading \S|\bPrepared \d+ packages?\b).*$", re.MULTILINE)
+# setup-python's line when it restored `cache: pip` from act's cache server.
+CACHE_RESTORED = "Cache restored from key"
 LOG_TAIL = 150
 # Colours in the jobs' output (pytest and ruff colour it for act's terminal-like runner).
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -94,6 +100,11 @@ class JobRun:
             f"job {self.job!r} failed after {self.seconds:.0f} s; "
             f"the last {LOG_TAIL} lines of its log:\n{tail(self.log, LOG_TAIL)}"
         )
+
+
+def downloads(log: str) -> list[str]:
+    """The lines of a job's log saying that its install downloaded (or built) something."""
+    return DOWNLOAD_LINE.findall(log)
 
 
 def git(cwd: Path, *args: str) -> None:
@@ -216,6 +227,7 @@ class Act:
     """act in host mode with a tool cache like a runner's and a cache server of its own."""
 
     home: Path
+    runs: int = 0
 
     @property
     def cache(self) -> Path:
@@ -244,9 +256,16 @@ class Act:
         ]  # fmt: skip
         for reference, source in sources.items():
             command += ["--local-repository", f"{reference}={source}"]
-        for name, value in (env or {}).items():
+        # Each job on a fresh runner: pip's cache directory empty (setup-python's `cache: pip`
+        # restores into it what act's cache server holds) rather than this machine's. The same
+        # path every time, as a runner's ~/.cache/pip: a saved cache is found only at its path.
+        pip_cache = self.home / "runner" / "pip-cache"
+        shutil.rmtree(pip_cache, ignore_errors=True)
+        env = {"PIP_CACHE_DIR": str(pip_cache), **(env or {})}
+        for name, value in env.items():
             command += ["--env", f"{name}={value}"]
-        log = self.home / f"{clone.name}-{job}.log"
+        self.runs += 1
+        log = self.home / f"{self.runs:02d}-{clone.parent.name}-{job}.log"
         status, seconds, output = run_logged(
             command, clone, runner_env([node_bin(), self.home / "bin"]), log, JOB_TIMEOUT
         )
@@ -322,9 +341,16 @@ class TestGitHubWorkflowOfTheDefaultBake:
         run_test_job(act, github_bake, provision_services("act_test"))
 
     def test_deploy_check(self, act: Act, github_bake: Path) -> None:
+        """...and, after the jobs before it saved the cache, it installs downloading nothing."""
         run = act.run(github_bake, "deploy-check")
+        if CACHE_RESTORED not in run.log:
+            # Run alone (-k), this job was the first: it saved the cache; a second run uses it.
+            assert run.passed, run.failure()
+            run = act.run(github_bake, "deploy-check")
         assert run.passed, run.failure()
         assert "System check identified no issues" in run.log, tail(run.log)
+        assert CACHE_RESTORED in run.log, tail(run.log)
+        assert downloads(run.log) == [], "downloaded with a restored cache:\n" + tail(run.log)
 
 
 @pytest.mark.slow
@@ -589,11 +615,13 @@ class TestGitLabPipelineOfAGitLabBake:
         job = gitlab_pipeline.job("test")
         assert job.passed, job.failure()
         assert COVERAGE_REACHED.search(job.log), tail(job.log)
+        assert downloads(job.log) == [], "the lint job's cache was not used:\n" + tail(job.log)
 
     def test_deploy_check(self, gitlab_pipeline: GitLabPipeline) -> None:
         job = gitlab_pipeline.job("deploy-check")
         assert job.passed, job.failure()
         assert "System check identified no issues" in job.log, tail(job.log)
+        assert downloads(job.log) == [], "the lint job's cache was not used:\n" + tail(job.log)
 
 
 def test_a_lock_left_to_a_daemon_is_orphaned_and_a_live_one_is_not(tmp_path: Path) -> None:
@@ -628,3 +656,20 @@ def test_gitlab_results_are_read_per_job(tmp_path: Path) -> None:
     assert pipeline.job("lint").seconds == pytest.approx(126)
     assert not pipeline.job("test").passed
     assert not pipeline.job("deploy-check").passed
+
+
+def test_downloads_finds_pip_and_uv_fetching_and_nothing_in_a_cached_install() -> None:
+    fetched = (
+        "Collecting django==5.2.19 (from -r requirements/dev.txt (line 80))\n"
+        "  Downloading django-5.2.19-py3-none-any.whl.metadata (4.1 kB)\n"
+        "[ci/Tests]   | Downloading mypy (12.1MiB)\n"
+        "[ci/Tests]   | Prepared 158 packages in 9.12s\n"
+        "[ci/Tests]   | Prepared 1 package in 3ms\n"
+    )
+    assert len(downloads(fetched)) == 4
+    cached = (
+        "Requirement already satisfied: django==5.2.19 in ./.venv/lib/python3.12/site-packages\n"
+        "[ci/Tests]   | Resolved 158 packages in 622ms\n"
+        "[ci/Tests]   | Installed 158 packages in 310ms\n"
+    )
+    assert downloads(cached) == []

@@ -59,6 +59,8 @@ UNIT_MINUTES = {"h": 60.0, "m": 1.0, "s": 1 / 60}
 # What a script line may call besides what ci_scripts allows everywhere: what the jobs' images
 # bring (python and apt-get in python:*-slim, docker in docker:*).
 IMAGE_COMMANDS = frozenset({"python", "apt-get", "docker"})
+# The jobs that `make install` the development requirements (the `.python` template).
+PYTHON_JOBS = ("lint", "test", "deploy-check", "supply-chain")
 VARIABLE_REFERENCE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 
 
@@ -415,13 +417,33 @@ def test_stages_and_images_are_pinned(pipeline: dict[str, Any]) -> None:
         assert tag != "latest", f"{image} is not pinned to a release"
 
 
+def cache_entries(job: dict[str, Any]) -> list[dict[str, Any]]:
+    """A job's `cache:` as a list (GitLab takes one entry or a list of them)."""
+    cache = job.get("cache", [])
+    return [cache] if isinstance(cache, dict) else list(cache)
+
+
 def test_pip_downloads_are_cached_inside_the_project(pipeline: dict[str, Any]) -> None:
     cache_dir = pipeline["variables"]["PIP_CACHE_DIR"]
     assert cache_dir.startswith("$CI_PROJECT_DIR/"), "GitLab caches only the project directory"
     cached = cache_dir.removeprefix("$CI_PROJECT_DIR/")
-    for name in ("lint", "test", "deploy-check"):
-        cache = jobs(pipeline)[name].get("cache", {})
-        assert cached in cache.get("paths", []), f"{name} does not keep {cached}"
+    for name in PYTHON_JOBS:
+        paths = [path for entry in cache_entries(jobs(pipeline)[name]) for path in entry["paths"]]
+        assert cached in paths, f"{name} does not keep {cached}"
+
+
+def test_the_virtualenv_is_cached_per_lock_and_interpreter(pipeline: dict[str, Any]) -> None:
+    """`.venv` is kept under a key of the lock files and the Python version, so a job never
+    finds packages of another lock, and the jobs after the first download nothing."""
+    version = pipeline["default"]["image"].removeprefix("python:").removesuffix("-slim")
+    for name in PYTHON_JOBS:
+        entries = [e for e in cache_entries(jobs(pipeline)[name]) if ".venv" in e["paths"]]
+        assert len(entries) == 1, f"{name} does not keep .venv"
+        key = entries[0]["key"]
+        assert "requirements/dev.txt" in key["files"], f"{name}: .venv not keyed by the lock"
+        assert f"python{version}" in key["prefix"], f"{name}: .venv not keyed by the interpreter"
+        assert entries[0]["paths"] == [".venv"], "one path per entry: gitlab-ci-local mounts "
+        "every path of an entry on the same volume"
 
 
 # --------------------------------------------------------------------------------------------

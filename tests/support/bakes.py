@@ -19,7 +19,7 @@ from cookiecutter.main import cookiecutter
 
 from .processes import LoggedProcess, run
 from .servers import NO_SERVICES, ServiceConfig
-from .venvs import SCRUBBED_ENV_NAMES, ensure_project_venv
+from .venvs import SCRUBBED_ENV_NAMES, ensure_project_venv, mypy_cache_dir
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2]
 # Variables a developer's shell may carry that would change how a baked project or its own pytest
@@ -124,6 +124,7 @@ class Bake:
         env["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
         env["VIRTUAL_ENV"] = str(self.venv)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["MYPY_CACHE_DIR"] = str(mypy_cache_dir(self.venv))
         env.update(self.services.env())
         for key, value in (overrides or {}).items():
             if value is None:

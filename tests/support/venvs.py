@@ -125,6 +125,14 @@ def ensure_project_venv(project_dir: Path, python_version: str) -> Path:
     return venv
 
 
+def mypy_cache_dir(venv: Path) -> Path:
+    """mypy's cache for every bake checked with `venv`: the installed packages' stubs
+    (django-stubs, DRF's) are checked once, not once per bake. mypy checks each source file's
+    hash against its cache entry, so a file that differs from the bake that wrote the entry is
+    checked again, and a module with errors is never cached."""
+    return venv / "mypy-cache"
+
+
 def build_venv(venv: Path, python: str, requirements: Path) -> None:
     """uv venv and uv pip install, bytecode compiled; a failure leaves no venv behind."""
     uv = find_uv()
